@@ -1,0 +1,31 @@
+# Set-up is idempotent: each target installs what is missing, then does its job.
+PY ?= python3
+APT_PACKAGES = iptables nftables iproute2 dnsutils curl conntrack tcpdump procps util-linux containernetworking-plugins
+export PATH := /usr/local/bin:$(PATH)
+
+.PHONY: deps up down test test-unit bench lint
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@$(PY) -c "import kubenet, aiohttp, pyroute2, dnslib, kubernetes, pytest" 2>/dev/null || $(PY) -m pip install -q -e '.[test]'
+	@command -v kubenet >/dev/null || $(PY) -m pip install -q -e '.[test]'
+
+up: deps
+	kubenet up
+	kubenet status
+
+down:
+	kubenet down
+
+test: deps
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-unit: deps
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+bench: deps
+	for b in bench/*.py; do $(PY) $$b; done
+
+lint:
+	ruff check kubenet cni coredns_py ingress lab tests bench

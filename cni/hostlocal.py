@@ -1,0 +1,248 @@
+"""host-local IPAM: address leases on disk in the reference plugin's layout.
+
+`<dataDir>/<network>/` holds one file per leased IP, named by the IP, containing
+`<containerID>\\r\\n<ifname>`; `last_reserved_ip.<rangeset index>` remembers where round-robin
+allocation stopped; `lock` is flock-ed around every change (CNI SPEC "Execution protocol": plugins
+must serialise access to shared state). Same files as containernetworking/plugins host-local, so
+either implementation can take over a node's leases.
+"""
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import INVALID_CONFIG, IO_FAILURE, IPAM_DUPLICATE, IPAM_EXHAUSTED, CNIError
+
+DEFAULT_DATA_DIR = "/var/lib/cni/networks"
+LINE_BREAK = "\r\n"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass
+class IPRange:
+    subnet: IPNetwork
+    range_start: IPAddress
+    range_end: IPAddress
+    gateway: IPAddress | None
+
+    def __contains__(self, ip: IPAddress) -> bool:
+        return ip.version == self.subnet.version and self.range_start <= ip <= self.range_end
+
+
+@dataclass
+class IPAMConfig:
+    network: str
+    range_sets: list[list[IPRange]]
+    routes: list[dict[str, str]] = field(default_factory=list)
+    data_dir: str = DEFAULT_DATA_DIR
+
+    @property
+    def store_dir(self) -> str:
+        return os.path.join(self.data_dir, self.network)
+
+
+@dataclass
+class Lease:
+    ip: IPAddress
+    container_id: str
+    ifname: str
+    range_set: int = 0
+
+
+def _parse_range(raw: dict[str, Any]) -> IPRange:
+    try:
+        subnet = ipaddress.ip_network(raw["subnet"], strict=False)
+        first, last = subnet.network_address + 1, subnet.broadcast_address - 1
+        if subnet.prefixlen >= subnet.max_prefixlen - 1:
+            first, last = subnet.network_address, subnet.broadcast_address
+        start = ipaddress.ip_address(raw["rangeStart"]) if raw.get("rangeStart") else first
+        end = ipaddress.ip_address(raw["rangeEnd"]) if raw.get("rangeEnd") else last
+        gw = ipaddress.ip_address(raw["gateway"]) if raw.get("gateway") else subnet.network_address + 1
+    except (KeyError, ValueError, TypeError) as e:
+        raise CNIError(INVALID_CONFIG, "invalid host-local range", repr(e)) from None
+    if start not in subnet or end not in subnet or start > end:
+        raise CNIError(INVALID_CONFIG, "invalid host-local range", f"{start}-{end} not inside {subnet}")
+    return IPRange(subnet, start, end, gw)
+
+
+def parse_ipam_config(network: str, ipam: dict[str, Any]) -> IPAMConfig:
+    """Read the `ipam` object of a network config (host-local README: ranges or the legacy subnet form)."""
+    if not isinstance(ipam, dict):
+        raise CNIError(INVALID_CONFIG, "ipam must be an object")
+    raw_sets = ipam.get("ranges")
+    if raw_sets is None and ipam.get("subnet"):
+        raw_sets = [[{k: ipam[k] for k in ("subnet", "rangeStart", "rangeEnd", "gateway") if k in ipam}]]
+    if not raw_sets or not isinstance(raw_sets, list) or not all(isinstance(s, list) and s for s in raw_sets):
+        raise CNIError(INVALID_CONFIG, "host-local: no IP ranges specified")
+    routes = ipam.get("routes") or []
+    if not isinstance(routes, list) or not all(isinstance(r, dict) and "dst" in r for r in routes):
+        raise CNIError(INVALID_CONFIG, "host-local: routes must be a list of {dst, gw}")
+    return IPAMConfig(network, [[_parse_range(r) for r in s] for s in raw_sets], routes,
+                      ipam.get("dataDir") or DEFAULT_DATA_DIR)
+
+
+class LeaseStore:
+    """The on-disk store of one network; use `with store.locked():` around reads-then-writes."""
+
+    def __init__(self, directory: str) -> None:
+        self.dir = directory
+
+    @contextmanager
+    def locked(self) -> Iterator[LeaseStore]:
+        try:
+            os.makedirs(self.dir, mode=0o755, exist_ok=True)
+            fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o750)
+        except OSError as e:
+            raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield self
+        finally:
+            os.close(fd)  # closing drops the flock
+
+    def leases(self) -> list[Lease]:
+        out: list[Lease] = []
+        try:
+            names = os.listdir(self.dir)
+        except FileNotFoundError:
+            return out
+        for name in names:
+            try:
+                ip = ipaddress.ip_address(name)
+            except ValueError:
+                continue  # lock, last_reserved_ip.N
+            try:
+                with open(os.path.join(self.dir, name), encoding="utf-8", newline="") as f:
+                    content = f.read().strip()
+            except FileNotFoundError:
+                continue
+            cid, _, ifname = content.partition(LINE_BREAK)
+            out.append(Lease(ip, cid.strip(), ifname.strip()))
+        return out
+
+    def by_id(self, container_id: str, ifname: str) -> list[Lease]:
+        # A lease without ifname is the reference's older format (ID only): it belongs to any ifname.
+        return [le for le in self.leases() if le.container_id == container_id and le.ifname in (ifname, "")]
+
+    def reserve(self, ip: IPAddress, container_id: str, ifname: str, range_set: int) -> bool:
+        try:
+            fd = os.open(os.path.join(self.dir, str(ip)), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(f"{container_id}{LINE_BREAK}{ifname}")
+        with open(os.path.join(self.dir, f"last_reserved_ip.{range_set}"), "w") as f:
+            f.write(str(ip))
+        return True
+
+    def last_reserved(self, range_set: int) -> IPAddress | None:
+        try:
+            with open(os.path.join(self.dir, f"last_reserved_ip.{range_set}")) as f:
+                return ipaddress.ip_address(f.read().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def release(self, lease: Lease) -> None:
+        try:
+            os.remove(os.path.join(self.dir, str(lease.ip)))
+        except FileNotFoundError:
+            pass
+
+
+def _candidates(ranges: list[IPRange], last: IPAddress | None) -> Iterator[tuple[IPAddress, IPRange]]:
+    """Every address of a range set once, starting after the last reserved one (round robin)."""
+    start_r, start_ip = 0, ranges[0].range_start
+    for i, r in enumerate(ranges):
+        if last is not None and last in r:
+            if last < r.range_end:
+                start_r, start_ip = i, last + 1
+            else:
+                start_r = (i + 1) % len(ranges)
+                start_ip = ranges[start_r].range_start
+            break
+    order = [(ranges[start_r], start_ip, None)]
+    order += [(ranges[(start_r + k) % len(ranges)], None, None) for k in range(1, len(ranges))]
+    order.append((ranges[start_r], None, start_ip))  # the part of the first range before where we began
+    for r, first, stop in order:
+        ip = first if first is not None else r.range_start
+        while ip <= r.range_end and (stop is None or ip < stop):
+            yield ip, r
+            ip += 1
+
+
+def allocate(cfg: IPAMConfig, container_id: str, ifname: str) -> dict[str, Any]:
+    """ADD: one address per range set; returns the IPAM part of a result (ips, routes)."""
+    store = LeaseStore(cfg.store_dir)
+    with store.locked():
+        if store.by_id(container_id, ifname):
+            raise CNIError(IPAM_DUPLICATE, f"{container_id} has been allocated to {ifname}",
+                           "duplicate allocation is not allowed")
+        taken = {le.ip for le in store.leases()}
+        ips: list[dict[str, Any]] = []
+        for n, ranges in enumerate(cfg.range_sets):
+            chosen = None
+            for ip, r in _candidates(ranges, store.last_reserved(n)):
+                if ip == r.gateway or ip in taken:
+                    continue
+                if store.reserve(ip, container_id, ifname, n):
+                    chosen = (ip, r)
+                    break
+            if chosen is None:
+                for got in ips:  # keep ADD all-or-nothing
+                    store.release(Lease(ipaddress.ip_interface(got["address"]).ip, container_id, ifname))
+                raise CNIError(IPAM_EXHAUSTED, f"no IP addresses available in range set {n}",
+                               ", ".join(f"{r.range_start}-{r.range_end}" for r in ranges))
+            ip, r = chosen
+            entry: dict[str, Any] = {"address": f"{ip}/{r.subnet.prefixlen}"}
+            if r.gateway is not None:
+                entry["gateway"] = str(r.gateway)
+            ips.append(entry)
+    return {"ips": ips, "routes": [dict(rt) for rt in cfg.routes], "dns": {}}
+
+
+def release(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
+    """DEL: free every lease of (containerID, ifname); unknown IDs are fine (CNI SPEC "DEL")."""
+    store = LeaseStore(cfg.store_dir)
+    if not os.path.isdir(store.dir):
+        return []
+    with store.locked():
+        mine = store.by_id(container_id, ifname)
+        for le in mine:
+            store.release(le)
+    return [le.ip for le in mine]
+
+
+def leased(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
+    """CHECK: the addresses held by (containerID, ifname)."""
+    return [le.ip for le in LeaseStore(cfg.store_dir).by_id(container_id, ifname)]
+
+
+def gc(cfg: IPAMConfig, valid: set[tuple[str, str]]) -> list[Lease]:
+    """GC (CNI SPEC 1.1 "GC"): free leases whose (containerID, ifname) is not a valid attachment."""
+    store = LeaseStore(cfg.store_dir)
+    if not os.path.isdir(store.dir):
+        return []
+    with store.locked():
+        stale = [le for le in store.leases() if (le.container_id, le.ifname) not in valid]
+        for le in stale:
+            store.release(le)
+    return stale
+
+
+def free_count(cfg: IPAMConfig) -> int:
+    """STATUS: how many addresses ADD could still hand out from the fullest range set."""
+    taken = {le.ip for le in LeaseStore(cfg.store_dir).leases()}
+    counts = []
+    for ranges in cfg.range_sets:
+        n = 0
+        for r in ranges:
+            size = int(r.range_end) - int(r.range_start) + 1
+            n += size - sum(1 for ip in taken if ip in r) - (1 if r.gateway is not None and r.gateway in r else 0)
+        counts.append(n)
+    return min(counts)

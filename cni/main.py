@@ -1,0 +1,72 @@
+"""The executable door: a CNI plugin binary (`kubenet-cni`, `python -m cni`) for one plugin config.
+
+SPEC section 2: parameters from the environment, the config on stdin, the result or an error JSON on
+stdout, logs on stderr. The type in the config picks the plugin, so one executable can be installed
+under the names kubenet-bridge, bridge, host-local, portmap and loopback. Start-up stays light: no
+pyroute2, only the standard library and our own netlink module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from typing import BinaryIO, TextIO
+
+from .errors import INVALID_CONFIG, CNIError
+from .spec import LATEST, convert_result, decode_config, invocation_from_env, validate_plugin_config, version_result
+
+INTERNAL_ERROR = 199  # an unexpected exception; the traceback goes to stderr
+
+
+def log(text: str) -> None:
+    # Logs go to stderr (SPEC section 2: stdout is only for the result or the error).
+    if os.environ.get("KUBENET_CNI_LOG", "").upper() != "SILENT":
+        sys.stderr.write(f"kubenet-cni: {text}\n")
+
+
+def _requested_version(raw: bytes) -> str:
+    """The config's cniVersion if it can be read at all, for the error JSON of early failures."""
+    try:
+        version = json.loads(raw).get("cniVersion")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return LATEST
+    return version if isinstance(version, str) and version else LATEST
+
+
+def run(env: Mapping[str, str], stdin: BinaryIO, stdout: TextIO) -> int:
+    raw = stdin.read()
+    version = _requested_version(raw)
+    try:
+        if env.get("CNI_COMMAND") == "VERSION":
+            # SPEC "VERSION": stdin holds only {"cniVersion": ...}; answer with what we support.
+            stdout.write(json.dumps(version_result(version)))
+            return 0
+        inv = invocation_from_env(env)
+        conf = decode_config(raw)
+        version = validate_plugin_config(conf, inv.command)
+        from .plugins import PLUGINS, run_plugin  # after validation: bad input never pays for imports
+
+        if conf["type"] not in PLUGINS:  # this door runs only our own types, never execs others
+            raise CNIError(INVALID_CONFIG, f"unknown plugin type {conf['type']!r}",
+                           "this executable implements " + ", ".join(sorted(PLUGINS)))
+        result = run_plugin(conf, inv)
+        if inv.command == "ADD":
+            stdout.write(json.dumps(convert_result(result or {}, version)))
+        return 0
+    except CNIError as e:
+        log(str(e))
+        stdout.write(json.dumps(e.to_json(version)))
+        return 1
+    except Exception as e:  # still answer in the protocol, never with a bare traceback on stdout
+        import traceback
+
+        log("unexpected failure\n" + traceback.format_exc())
+        stdout.write(json.dumps(CNIError(INTERNAL_ERROR, "internal error", repr(e)).to_json(version)))
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(os.environ, sys.stdin.buffer, sys.stdout)
+
+

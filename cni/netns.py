@@ -1,0 +1,87 @@
+"""Entering network namespaces per thread, without forking.
+
+Python 3.11 has no os.setns, so libc's setns(2) through ctypes. A netns is a property of the thread
+(task), so an operation that must run in the node netns runs on a short-lived thread of its own: the
+caller's thread is never moved, and there is nothing to restore if something fails half-way.
+Sockets keep the netns they were opened in, and children forked from a thread start in that
+thread's netns, so a thread in the node netns can also run iptables-restore there.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+T = TypeVar("T")
+
+
+def setns(fd: int) -> None:
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns: {os.strerror(err)}")
+
+
+def open_netns(path: str) -> int:
+    """Open a netns file (e.g. /run/netns/NAME) read-only; raises FileNotFoundError if gone."""
+    return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+
+def netns_exists(path: str) -> bool:
+    try:
+        fd = open_netns(path)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+@contextmanager
+def entered(netns_fd: int) -> Iterator[None]:
+    """Enter a netns on this thread and come back to the thread's current one afterwards."""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        setns(netns_fd)
+        try:
+            yield
+        finally:
+            setns(own)
+    finally:
+        os.close(own)
+
+
+def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
+    """Run fn on a fresh thread that lives in netns `path` (None: the caller's netns, same thread)."""
+    if path is None:
+        return fn()
+    box: dict[str, object] = {}
+
+    def worker() -> None:
+        try:
+            fd = open_netns(path)
+        except OSError as e:
+            box["error"] = e
+            return
+        try:
+            setns(fd)
+            box["value"] = fn()
+        except BaseException as e:  # handed back to the caller's thread below
+            box["error"] = e
+        finally:
+            os.close(fd)
+
+    t = threading.Thread(target=worker, name="kubenet-cni-netns")
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+def is_enoent(e: OSError) -> bool:
+    return e.errno in (errno.ENOENT, errno.ENODEV, errno.ESRCH)

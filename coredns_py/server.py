@@ -1,0 +1,167 @@
+"""DNSServer: UDP and TCP listeners in front of the plugin chain.
+
+The UDP fast path answers from ResponseCache without parsing; everything else (the miss path) is parsed
+with dnslib, checked, handed to the chain, given an OPT record if the client sent one, truncated with TC
+when it does not fit the client's UDP size, and stored in the cache when the chain says it may be.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+
+from dnslib import EDNS0, QTYPE, RCODE, DNSHeader, DNSRecord
+
+from coredns_py.cache import ResponseCache
+from coredns_py.chain import Handler, Request
+
+log = logging.getLogger(__name__)
+
+CLASSIC_UDP_SIZE = 512  # RFC 1035 4.2.1: the limit without EDNS0
+SERVER_UDP_SIZE = 1232  # what we advertise and the most we send (DNS flag day 2020), RFC 6891 6.2.5
+MAX_PENDING_MISSES = 2000  # bound on in-flight slow-path queries, so a flood cannot eat memory
+BADVERS = 16  # RFC 6891 9: extended rcode for an unsupported EDNS version
+
+
+class _UDPProtocol(asyncio.DatagramProtocol):
+    def __init__(self, server: DNSServer) -> None:
+        self.server = server
+        self.udp = server.cache.udp  # bound once: the fast path below is a dict lookup and a sendto
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending = 0
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        cached = self.udp.get(data[2:])
+        if cached is not None:
+            self.transport.sendto(data[:2] + cached, addr)  # type: ignore[union-attr]
+            return
+        if self.pending >= MAX_PENDING_MISSES:
+            return  # shed load: the client retries, as over any lossy UDP path
+        self.pending += 1
+        asyncio.get_running_loop().create_task(self._miss(data, addr))
+
+    async def _miss(self, data: bytes, addr) -> None:
+        try:
+            answer = await self.server.handle(data, "udp")
+            if answer is not None and self.transport is not None:
+                self.transport.sendto(answer, addr)
+        finally:
+            self.pending -= 1
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("udp error: %s", exc)  # ICMP unreachable from a client that left; nothing to do
+
+
+class DNSServer:
+    def __init__(self, handler: Handler, host: str = "0.0.0.0", port: int = 53,
+                 cache: ResponseCache | None = None, tcp_idle_timeout: float = 10.0) -> None:
+        self.handler = handler
+        self.host = host
+        self.port = port
+        self.cache = cache if cache is not None else ResponseCache()
+        self.tcp_idle_timeout = tcp_idle_timeout  # RFC 7766 6.2.3: close idle connections after seconds
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        """Bind UDP and TCP on the same port (a random free one when port is 0); returns the port."""
+        loop = asyncio.get_running_loop()
+        for attempt in range(10):
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _UDPProtocol(self), local_addr=(self.host, self.port))
+            port = transport.get_extra_info("sockname")[1]
+            try:
+                self._tcp = await asyncio.start_server(self._tcp_connection, self.host, port, reuse_address=True)
+            except OSError:
+                transport.close()
+                if self.port != 0 or attempt == 9:
+                    raise
+                continue  # the random UDP port is taken over TCP: pick another
+            self._udp = transport
+            self.port = port
+            return port
+        raise RuntimeError("unreachable")
+
+    async def close(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+        if self._tcp is not None:
+            self._tcp.close()
+            await self._tcp.wait_closed()
+
+    async def _tcp_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # RFC 7766: several length-prefixed queries may share a connection; answer them in order.
+        table = self.cache.tcp
+        try:
+            while True:
+                (length,) = struct.unpack("!H", await asyncio.wait_for(reader.readexactly(2), self.tcp_idle_timeout))
+                data = await asyncio.wait_for(reader.readexactly(length), self.tcp_idle_timeout)
+                cached = table.get(data[2:])
+                answer = data[:2] + cached if cached is not None else await self.handle(data, "tcp")
+                if answer is None:
+                    break  # a packet we drop over UDP ends a TCP session
+                writer.write(struct.pack("!H", len(answer)) + answer)
+                await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed or went idle: the normal end of a DNS TCP session
+        finally:
+            writer.close()
+
+    async def handle(self, data: bytes, transport: str) -> bytes | None:
+        """The miss path: one query's wire bytes in, the answer's wire bytes out (None: drop it)."""
+        if len(data) < 12 or data[2] & 0x80:
+            return None  # too short to answer, or a response (never answer those: RFC 1035 4.1.1, loops)
+        try:
+            query = DNSRecord.parse(data)
+        except Exception:  # noqa: BLE001 - dnslib raises several types for malformed wire data: FORMERR
+            return _error_header(data, RCODE.FORMERR)
+        if query.header.opcode != 0:
+            return _error_header(data, RCODE.NOTIMP)  # only QUERY (RFC 1035 4.1.1)
+        options = [r for r in query.ar if r.rtype == QTYPE.OPT]
+        if len(query.questions) != 1 or len(options) > 1:
+            return _error_header(data, RCODE.FORMERR)  # RFC 6891 6.1.1: at most one OPT
+        option = options[0] if options else None
+        if option is not None and (option.ttl >> 16) & 0xFF != 0:
+            reply = query.reply(ra=1)
+            reply.add_ar(EDNS0(udp_len=SERVER_UDP_SIZE, ext_rcode=BADVERS >> 4))  # RFC 6891 6.1.3
+            return reply.pack()
+        query.ar = []
+        generation = self.cache.generation
+        try:
+            result = await self.handler.serve(Request(query, transport))
+            message = result.message
+            message.header.ad = 0  # RFC 6840 5.8: nothing here is DNSSEC-validated
+            if option is not None:
+                message.add_ar(EDNS0(udp_len=SERVER_UDP_SIZE))
+            answer = message.pack()
+        except Exception:  # the protocol edge: any bug becomes a logged SERVFAIL, not a dead server
+            log.exception("error answering %s", query.q.qname)
+            reply = query.reply(ra=1)
+            reply.header.rcode = RCODE.SERVFAIL
+            return reply.pack()
+        if transport == "udp":
+            limit = min(max(option.rclass, CLASSIC_UDP_SIZE), SERVER_UDP_SIZE) if option else CLASSIC_UDP_SIZE
+            if len(answer) > limit:
+                answer = _truncated(message, option is not None)
+        if result.cacheable:
+            self.cache.put(transport, bytes(data[2:]), bytes(answer[2:]), generation)
+        return answer
+
+
+def _truncated(message: DNSRecord, with_opt: bool) -> bytes:
+    """RFC 1035 4.2.1 / RFC 2181 9: set TC and send the header and question only; the client retries on TCP."""
+    message.header.tc = 1
+    message.rr, message.auth, message.ar = [], [], []
+    if with_opt:
+        message.add_ar(EDNS0(udp_len=SERVER_UDP_SIZE))
+    return message.pack()
+
+
+def _error_header(data: bytes, rcode: int) -> bytes:
+    """A bare header answer for a query we could not (or will not) parse: ID, opcode and RD echoed."""
+    (query_id, flags) = struct.unpack_from("!HH", data)
+    header = DNSHeader(id=query_id, qr=1, opcode=(flags >> 11) & 0xF, rd=(flags >> 8) & 1, rcode=rcode)
+    return DNSRecord(header).pack()

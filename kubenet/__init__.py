@@ -1,0 +1,1 @@
+"""kubenet: a Kubernetes networking emulator."""

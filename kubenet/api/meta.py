@@ -1,0 +1,47 @@
+"""Small helpers on ObjectMeta shared by every component: timestamps, owner references, conditions."""
+from __future__ import annotations
+
+import datetime as dt
+
+
+def now_rfc3339() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def controller_ref(owner: dict) -> dict:
+    """The ownerReference a controller puts on what it creates (controller=true, blockOwnerDeletion=true)."""
+    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
+            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+def controller_of(obj: dict) -> dict | None:
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def set_condition(conditions: list[dict], ctype: str, status: str, reason: str = "", message: str = "",
+                  now: str | None = None, probe_time: bool = False) -> bool:
+    """Set a condition in place; lastTransitionTime changes only when status does. Returns True if changed."""
+    now = now or now_rfc3339()
+    for c in conditions:
+        if c.get("type") == ctype:
+            changed = c.get("status") != status or c.get("reason") != reason or c.get("message") != message
+            if c.get("status") != status:
+                c["lastTransitionTime"] = now
+            c.update({"status": status, "reason": reason, "message": message})
+            if probe_time:
+                c["lastUpdateTime"] = now
+            return changed
+    cond = {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason, "message": message}
+    if probe_time:
+        cond["lastUpdateTime"] = now
+    conditions.append(cond)
+    return True

@@ -1,0 +1,132 @@
+"""Reading a request: which resource a URL names, the decoded body, delete options, content negotiation."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import yaml
+from aiohttp import web
+
+from kubenet.api import kinds
+from kubenet.api.kinds import Kind
+from kubenet.apiserver import errors
+
+
+@dataclass
+class Target:
+    group_version: str
+    kind: Kind | None = None
+    namespace: str | None = None
+    name: str | None = None
+    subresource: str | None = None
+    watch: bool = False
+
+
+def parse_target(request: web.Request) -> Target:
+    """/api/v1[/watch][/namespaces/NS]/PLURAL[/NAME[/SUB]] and the /apis/GROUP/VERSION/... equivalents."""
+    group = request.match_info.get("group", "")
+    version = request.match_info.get("version", "v1")
+    gv = f"{group}/{version}" if group else version
+    segs = [s for s in request.match_info.get("rest", "").split("/") if s]
+    t = Target(gv)
+    if not segs:
+        return t
+    if segs[0] == "watch":
+        t.watch = True
+        segs = segs[1:]
+    if len(segs) >= 3 and segs[0] == "namespaces" and not group and segs[2] in ("status", "finalize"):
+        segs = ["namespaces", segs[1], segs[2]]  # a Namespace's own subresource
+    elif len(segs) >= 3 and segs[0] == "namespaces":
+        t.namespace = segs[1]
+        segs = segs[2:]
+    if len(segs) > 3:
+        raise errors.resource_not_found()
+    kind = kinds.by_resource(group, segs[0])
+    if kind is None or kind.version != version:
+        raise errors.resource_not_found()
+    if kind.namespaced != (t.namespace is not None) and len(segs) > 1 and kind.namespaced:
+        raise errors.resource_not_found()
+    if not kind.namespaced and t.namespace is not None:
+        raise errors.resource_not_found()
+    t.kind = kind
+    t.name = segs[1] if len(segs) > 1 else None
+    t.subresource = segs[2] if len(segs) > 2 else None
+    if t.subresource and t.subresource not in kind.subresources:
+        raise errors.resource_not_found()
+    return t
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise errors.bad_request(f'json: duplicate field "{k}"')
+        out[k] = v
+    return out
+
+
+async def body_object(request: web.Request) -> dict:
+    raw = await request.read()
+    ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
+    try:
+        if ctype in ("application/yaml", "application/apply-patch+yaml"):
+            obj = yaml.safe_load(raw)
+        elif ctype == "application/vnd.kubernetes.protobuf":
+            raise errors.APIError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                                  "accepted media types include: application/json, application/yaml")
+        else:
+            obj = json.loads(raw, object_pairs_hook=_no_duplicates)
+    except errors.APIError:
+        raise
+    except (ValueError, yaml.YAMLError) as exc:
+        raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
+    if not isinstance(obj, dict):
+        raise errors.bad_request("the body of the request was in an unknown format - it must be a JSON object")
+    return obj
+
+
+async def delete_options(request: web.Request) -> dict:
+    options: dict = {}
+    raw = await request.read()
+    if raw.strip():
+        try:
+            options = json.loads(raw)
+        except ValueError as exc:
+            raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
+        if not isinstance(options, dict):
+            raise errors.bad_request("DeleteOptions must be an object")
+    q = request.query
+    if q.get("propagationPolicy"):
+        options["propagationPolicy"] = q["propagationPolicy"]
+    if q.get("gracePeriodSeconds"):
+        try:
+            options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
+        except ValueError:
+            raise errors.bad_request("gracePeriodSeconds must be an integer") from None
+    policy = options.get("propagationPolicy")
+    if policy not in (None, "Foreground", "Background", "Orphan"):
+        raise errors.bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+                                 '"Foreground", "Background", "Orphan"')
+    return options
+
+
+def wants_table(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    first = accept.split(",")[0]
+    return "as=Table" in first and "g=meta.k8s.io" in first
+
+
+def strict_check(request: web.Request, kind: Kind, obj: dict) -> list[str]:
+    """fieldValidation=Strict (kubectl's default) rejects unknown fields; Warn returns them as warnings."""
+    mode = request.query.get("fieldValidation", "Warn" if request.method != "PATCH" else "Warn")
+    if mode == "Ignore":
+        return []
+    from kubenet.apiserver import openapi
+    unknown = openapi.unknown_fields(kind, obj)
+    if not unknown:
+        return []
+    if mode == "Strict":
+        detail = ", ".join(f'unknown field "{u.lstrip(".")}"' for u in unknown)
+        raise errors.bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
+                                 f"strict decoding error: {detail}")
+    return [f'unknown field "{u.lstrip(".")}"' for u in unknown]

@@ -1,0 +1,292 @@
+"""The HTTPS API server: Kubernetes REST over the registry, with discovery, OpenAPI, Tables and watch streams."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+
+from aiohttp import web
+
+from kubenet.api.kinds import Kind
+from kubenet.apiserver import discovery, errors, subresources
+from kubenet.apiserver.pki import PKI, read_tokens
+from kubenet.apiserver.registry import Registry
+from kubenet.apiserver.watch_stream import serve_watch
+from kubenet.apiserver.request import Target, body_object, delete_options, parse_target, strict_check, wants_table
+
+log = logging.getLogger(__name__)
+MAX_BODY = 3 * 1024 * 1024
+ANONYMOUS_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+
+
+class APIServer:
+    def __init__(self, registry: Registry, pki: PKI | None = None, server_address: str = "127.0.0.1:6443",
+                 node_agents: dict | None = None):
+        self.registry = registry
+        self.pki = pki
+        self.server_address = server_address
+        self.node_agents = node_agents if node_agents is not None else {}  # node name → kubelet (logs, exec)
+        self.tokens = read_tokens(pki) if pki else {}
+        self.ready_checks: dict[str, callable] = {}
+        self._runners: list[web.AppRunner] = []
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def ssl_context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
+        ctx.load_verify_locations(self.pki.ca_cert)
+        ctx.verify_mode = ssl.CERT_OPTIONAL  # a client cert or a bearer token
+        return ctx
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._middleware])
+        app.router.add_get("/version", self.version)
+        for path in ("/healthz", "/livez", "/readyz"):
+            app.router.add_get(path, self.health)
+            app.router.add_get(path + "/{check}", self.health)
+        app.router.add_get("/api", self.api)
+        app.router.add_get("/apis", self.apis)
+        app.router.add_get("/openapi/v2", self.openapi_v2)
+        app.router.add_get("/openapi/v3", self.openapi_v3_index)
+        app.router.add_get("/openapi/v3/{path:.+}", self.openapi_v3)
+        app.router.add_route("*", "/api/v1", self.resources)
+        app.router.add_route("*", "/api/v1/{rest:.*}", self.resources)
+        app.router.add_get("/apis/{group}", self.group)
+        app.router.add_route("*", "/apis/{group}/{version}", self.resources)
+        app.router.add_route("*", "/apis/{group}/{version}/{rest:.*}", self.resources)
+        return app
+
+    async def start(self, hosts: list[str], port: int, tls: bool = True) -> None:
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        ctx = self.ssl_context() if tls and self.pki else None
+        for host in hosts:
+            site = web.TCPSite(runner, host, port, ssl_context=ctx, reuse_address=True, backlog=1024)
+            await site.start()
+        self._runners.append(runner)
+
+    async def stop(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+
+    # --- middleware: authentication and errors -----------------------------------------------------------
+    def _authenticated(self, request: web.Request) -> bool:
+        if self.pki is None:
+            return True
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer ") and auth[7:].strip() in self.tokens:
+            return True
+        transport = request.transport
+        return bool(transport and transport.get_extra_info("peercert"))
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler):
+        try:
+            if not request.path.startswith(ANONYMOUS_PATHS) and not self._authenticated(request):
+                raise errors.APIError(401, "Unauthorized", "Unauthorized")
+            return await handler(request)
+        except errors.APIError as exc:
+            return status_response(exc)
+        except web.HTTPRequestEntityTooLarge:
+            return status_response(errors.too_large())
+        except web.HTTPException as exc:
+            if exc.status == 404:
+                return status_response(errors.resource_not_found())
+            if exc.status == 405:
+                return status_response(errors.method_not_allowed())
+            raise
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as exc:  # no input may crash the server: log it, answer 500
+            log.exception("%s %s failed", request.method, request.path_qs)
+            return status_response(errors.internal(str(exc)))
+
+    # --- non-resource endpoints -----------------------------------------------------------------------
+    async def version(self, request: web.Request) -> web.Response:
+        return json_response(discovery.version())
+
+    async def health(self, request: web.Request) -> web.Response:
+        checks = {"ping": lambda: True, "etcd": lambda: True, **self.ready_checks}
+        wanted = request.match_info.get("check")
+        results = {name: bool(fn()) for name, fn in checks.items() if wanted in (None, name)}
+        if wanted and not results:
+            raise errors.resource_not_found()
+        ok = all(results.values())
+        if "verbose" in request.query:
+            lines = [f"[{'+' if v else '-'}]{k} {'ok' if v else 'failed'}" for k, v in results.items()]
+            name = request.path.strip("/").split("/")[0]
+            lines.append(f"{name} check {'passed' if ok else 'failed'}")
+            return web.Response(text="\n".join(lines) + "\n", status=200 if ok else 500)
+        return web.Response(text="ok" if ok else "failed", status=200 if ok else 500)
+
+    async def api(self, request: web.Request) -> web.Response:
+        return json_response(discovery.api_versions(self.server_address))
+
+    async def apis(self, request: web.Request) -> web.Response:
+        return json_response(discovery.api_group_list())
+
+    async def group(self, request: web.Request) -> web.Response:
+        doc = discovery.api_group(request.match_info["group"])
+        if doc is None:
+            raise errors.resource_not_found()
+        return json_response(doc)
+
+    async def openapi_v2(self, request: web.Request) -> web.Response:
+        from kubenet.apiserver import openapi
+        return web.Response(body=await asyncio.to_thread(openapi.v2), content_type="application/json")
+
+    async def openapi_v3_index(self, request: web.Request) -> web.Response:
+        from kubenet.apiserver import openapi
+        return json_response(await asyncio.to_thread(openapi.v3_index))
+
+    async def openapi_v3(self, request: web.Request) -> web.Response:
+        from kubenet.apiserver import openapi
+        body = await asyncio.to_thread(openapi.v3, request.match_info["path"])
+        if body is None:
+            raise errors.resource_not_found()
+        return web.Response(body=body, content_type="application/json")
+
+    # --- resources --------------------------------------------------------------------------------------
+    async def resources(self, request: web.Request) -> web.StreamResponse:
+        target = parse_target(request)
+        if target.kind is None:  # a group-version discovery document
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            doc = discovery.resource_list(target.group_version)
+            if doc is None:
+                raise errors.resource_not_found()
+            return json_response(doc)
+        if target.subresource in ("log", "exec", "attach", "portforward"):
+            from kubenet.apiserver import streams
+            return await streams.handle(self, request, target)
+        method = request.method
+        if method == "GET":
+            return await self._get(request, target)
+        if method == "POST":
+            return await self._post(request, target)
+        if method == "PUT":
+            return await self._put(request, target)
+        if method == "PATCH":
+            return await self._patch(request, target)
+        if method == "DELETE":
+            return await self._delete(request, target)
+        raise errors.method_not_allowed()
+
+    async def _get(self, request: web.Request, t: Target) -> web.StreamResponse:
+        q = request.query
+        if t.watch or q.get("watch") in ("true", "1"):
+            if t.name:  # watch of one object: a list watch with a name field selector
+                fs = f"metadata.name={t.name}" + (f",{q['fieldSelector']}" if q.get("fieldSelector") else "")
+            else:
+                fs = q.get("fieldSelector")
+            return await serve_watch(self, request, t.kind, t.namespace, q.get("labelSelector"), fs)
+        if t.name:
+            if t.subresource == "scale":
+                return json_response(subresources.get_scale(self.registry, t.kind, t.namespace, t.name))
+            obj = self.registry.get(t.kind, t.namespace, t.name)
+            return self._respond(request, t.kind, obj, [obj])
+        try:
+            limit = int(q.get("limit") or 0)
+        except ValueError:
+            raise errors.bad_request(f"invalid limit: {q.get('limit')}") from None
+        listed = self.registry.list(t.kind, t.namespace, q.get("labelSelector"), q.get("fieldSelector"), limit,
+                                    q.get("continue"))
+        return self._respond(request, t.kind, listed, listed["items"])
+
+    def _respond(self, request: web.Request, kind: Kind, obj: dict, items: list[dict], status: int = 200):
+        if wants_table(request):
+            from kubenet.api import tables
+            table = tables.table(kind, items, include_object=request.query.get("includeObject", "Metadata"))
+            if obj.get("kind", "").endswith("List"):
+                table["metadata"] = dict(obj["metadata"])
+            else:
+                table["metadata"] = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+            return json_response(table, status)
+        return json_response(obj, status)
+
+    def _write_args(self, request: web.Request) -> dict:
+        q = request.query
+        dry = q.getall("dryRun", [])
+        if any(d != "All" for d in dry):
+            raise errors.bad_request(f"Invalid dryRun value: {dry}. Supported values: All")
+        return {"dry_run": bool(dry), "field_manager": q.get("fieldManager") or _default_manager(request)}
+
+    async def _post(self, request: web.Request, t: Target) -> web.Response:
+        obj = await body_object(request)
+        args = self._write_args(request)
+        if t.subresource == "binding" or (t.kind.plural == "bindings"):
+            name = t.name or obj.get("metadata", {}).get("name")
+            return json_response(subresources.bind_pod(self.registry, t.namespace, name, obj), 201)
+        if t.subresource == "eviction":
+            opts = obj.get("deleteOptions") or {}
+            self.registry.delete(t.kind, t.namespace, t.name, opts, args["dry_run"])
+            return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                  "code": 201}, 201)
+        if t.name or t.subresource:
+            raise errors.method_not_allowed()
+        warnings = strict_check(request, t.kind, obj)
+        created = self.registry.create(t.kind, t.namespace, obj, **args)
+        return self._with_warnings(self._respond(request, t.kind, created, [created], 201), warnings)
+
+    async def _put(self, request: web.Request, t: Target) -> web.Response:
+        if not t.name:
+            raise errors.method_not_allowed()
+        obj = await body_object(request)
+        args = self._write_args(request)
+        if t.subresource == "scale":
+            return json_response(subresources.update_scale(self.registry, t.kind, t.namespace, t.name, obj,
+                                                           args["dry_run"]))
+        if t.subresource == "finalize":
+            current = self.registry.get(t.kind, t.namespace, t.name)
+            current["spec"]["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
+            return json_response(self.registry.update(t.kind, t.namespace, t.name, current, **args))
+        if t.subresource not in (None, "status"):
+            raise errors.method_not_allowed()
+        warnings = strict_check(request, t.kind, obj)
+        updated = self.registry.update(t.kind, t.namespace, t.name, obj, t.subresource, **args)
+        return self._with_warnings(self._respond(request, t.kind, updated, [updated]), warnings)
+
+    async def _patch(self, request: web.Request, t: Target) -> web.Response:
+        if not t.name:
+            raise errors.method_not_allowed()
+        body = await request.read()
+        args = self._write_args(request)
+        if t.subresource not in (None, "status", "scale"):
+            raise errors.method_not_allowed()
+        force = request.query.get("force") in ("true", "1")
+        patched = subresources.patch_object(self.registry, t.kind, t.namespace, t.name, body,
+                                            request.headers.get("Content-Type", ""), t.subresource,
+                                            args["field_manager"], force, args["dry_run"])
+        return self._respond(request, t.kind, patched, [patched])
+
+    async def _delete(self, request: web.Request, t: Target) -> web.Response:
+        options = await delete_options(request)
+        dry = bool(request.query.getall("dryRun", []))
+        if not t.name:
+            listed = self.registry.delete_collection(t.kind, t.namespace, request.query.get("labelSelector"),
+                                                     request.query.get("fieldSelector"), options, dry)
+            return json_response(listed)
+        return json_response(self.registry.delete(t.kind, t.namespace, t.name, options, dry))
+
+    @staticmethod
+    def _with_warnings(resp: web.Response, warnings: list[str]) -> web.Response:
+        for w in warnings:
+            resp.headers.add("Warning", f'299 - "{w}"')
+        return resp
+
+
+def _default_manager(request: web.Request) -> str:
+    agent = request.headers.get("User-Agent", "unknown")
+    return agent.split("/")[0] or "unknown"
+
+
+def json_response(obj, status: int = 200) -> web.Response:
+    return web.Response(body=json.dumps(obj, separators=(",", ":")).encode(), status=status,
+                        content_type="application/json")
+
+
+def status_response(exc: errors.APIError) -> web.Response:
+    return json_response(exc.status(), exc.code)
+

@@ -1,0 +1,76 @@
+"""Serving a watch: newline-delimited JSON events, BOOKMARKs, timeouts, and 410 as an ERROR event."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+from aiohttp import web
+
+from kubenet.api.kinds import Kind
+from kubenet.apiserver import errors
+from kubenet.apiserver.request import wants_table
+
+BOOKMARK_INTERVAL = 30.0
+
+
+async def serve_watch(server, request: web.Request, kind: Kind, namespace: str | None, label_selector: str | None,
+                      field_selector: str | None) -> web.StreamResponse:
+    q = request.query
+    rv = q.get("resourceVersion")
+    try:
+        timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else 1800 * (1 + random.random())
+    except ValueError:
+        raise errors.bad_request("timeoutSeconds must be a number") from None
+    bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+    table = wants_table(request)
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
+                                                   "Transfer-Encoding": "chunked"})
+    try:
+        watch = server.registry.watch(kind, namespace, label_selector, field_selector, rv)
+    except errors.APIError as exc:
+        if exc.code != 410:
+            raise
+        await resp.prepare(request)
+        await resp.write(_line({"type": "ERROR", "object": exc.status()}))
+        await resp.write_eof()
+        return resp
+    await resp.prepare(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    first_table = True
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            item = await watch.next(min(remaining, BOOKMARK_INTERVAL))
+            if item is None:
+                if watch.inner.closed:
+                    break
+                if bookmarks:
+                    await resp.write(_line({"type": "BOOKMARK", "object": {
+                        "kind": kind.kind, "apiVersion": kind.api_version,
+                        "metadata": {"resourceVersion": str(watch.revision)}}}))
+                continue
+            etype, obj = item
+            if table:
+                from kubenet.api import tables
+                obj = tables.table(kind, [obj], include_object=q.get("includeObject", "Metadata"))
+                if not first_table:
+                    obj["columnDefinitions"] = []
+                first_table = False
+            await resp.write(_line({"type": etype, "object": obj}))
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        watch.close()
+    try:
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass
+    return resp
+
+
+def _line(event: dict) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode() + b"\n"

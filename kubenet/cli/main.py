@@ -1,0 +1,122 @@
+"""`kubenet`: run clusters (up, down, status, exec). kubectl does the rest, as on any cluster."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from kubenet.cluster import lifecycle
+from kubenet.cluster.config import ClusterConfig
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    config = ClusterConfig(name=args.name, nodes=args.nodes, sandbox=args.sandbox, proxy_mode=args.proxy_mode,
+                           data_dir=args.data_dir or "", kubeconfig=args.kubeconfig or "")
+    try:
+        lifecycle.up(config, progress=_progress(), timeout=args.wait)
+    except lifecycle.ClusterError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nSet kubectl context to \"{config.context}\"" if not config.sandbox and not args.kubeconfig else "")
+    if config.sandbox:
+        print("The cluster runs in the sandbox network namespace "
+              f"{config.sandbox_netns}. Use it with:\n\n  kubenet exec --name {config.name} -- kubectl get nodes\n")
+    else:
+        kc = f" --kubeconfig {args.kubeconfig}" if args.kubeconfig else f" --context {config.context}"
+        print(f"You can now use your cluster with:\n\n  kubectl cluster-info{kc}\n  kubectl get nodes{kc}\n")
+    return 0
+
+
+def _progress():
+    started: dict[str, float] = {}
+
+    def show(step: str, done: bool) -> None:
+        if not done:
+            started[step] = time.monotonic()
+            if sys.stdout.isatty():
+                print(f" • {step} ...", end="\r", flush=True)
+            return
+        took = time.monotonic() - started.get(step, time.monotonic())
+        print(f" ✓ {step} ({took:.1f}s)    ", flush=True)
+    return show
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    print(f"Deleting cluster \"{args.name}\" ...")
+    leftovers = lifecycle.down(args.name, args.data_dir or "")
+    for what in leftovers:
+        print(f"WARNING: could not remove {what}", file=sys.stderr)
+    return 1 if leftovers else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    report = lifecycle.status(args.name, args.data_dir or "")
+    if args.output == "json":
+        print(json.dumps(report, indent=2))
+    else:
+        print(lifecycle.format_status(report))
+    return 0 if report.get("healthy") else 1
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("usage: kubenet exec [--name C] -- COMMAND [ARG...]", file=sys.stderr)
+        return 2
+    try:
+        argv, env = lifecycle.exec_argv(args.name, args.data_dir or "", command)
+    except lifecycle.ClusterError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    os.execvpe(argv[0], argv, env)
+    return 127
+
+
+def cmd_kubeconfig(args: argparse.Namespace) -> int:
+    path = ClusterConfig.load(args.name, args.data_dir or "").admin_kubeconfig
+    sys.stdout.write(Path(path).read_text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kubenet", description="Kubernetes networking on real namespaces, "
+                                     "veths, iptables and DNS. Use kubectl for everything inside the cluster.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def named(p):
+        p.add_argument("--name", default="kubenet", help="cluster name (default kubenet)")
+        p.add_argument("--data-dir", default="", help="cluster data dir (default /var/lib/kubenet/NAME)")
+        return p
+
+    up = named(sub.add_parser("up", help="create a cluster and wait until it is ready"))
+    up.add_argument("--nodes", type=int, default=1, help="number of nodes (0: control plane only)")
+    up.add_argument("--sandbox", action="store_true",
+                    help="run the cluster inside an isolated network namespace with no route out")
+    up.add_argument("--proxy-mode", default="iptables", choices=["iptables"])
+    up.add_argument("--kubeconfig", default="", help="write the kubeconfig here instead of merging ~/.kube/config")
+    up.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the cluster to be ready")
+    up.set_defaults(func=cmd_up)
+    named(sub.add_parser("down", help="delete a cluster and everything it made")).set_defaults(func=cmd_down)
+    st = named(sub.add_parser("status", help="what runs and what is unhealthy"))
+    st.add_argument("-o", "--output", default="text", choices=["text", "json"])
+    st.set_defaults(func=cmd_status)
+    ex = named(sub.add_parser("exec", help="run a command in the cluster's host context with KUBECONFIG set"))
+    ex.add_argument("command", nargs=argparse.REMAINDER)
+    ex.set_defaults(func=cmd_exec)
+    named(sub.add_parser("kubeconfig", help="print the cluster's admin kubeconfig")).set_defaults(func=cmd_kubeconfig)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    if os.geteuid() != 0:
+        print("kubenet needs root (it creates network namespaces, links and iptables rules)", file=sys.stderr)
+        sys.exit(1)
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

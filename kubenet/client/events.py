@@ -1,0 +1,51 @@
+"""Event recorder: core/v1 Events as components emit them, with the real aggregation of repeats (count++)."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from kubenet.apiserver.errors import APIError
+from kubenet.api.meta import now_rfc3339
+from kubenet.client.base import Client
+
+log = logging.getLogger(__name__)
+
+
+class EventRecorder:
+    def __init__(self, client: Client, component: str, host: str | None = None):
+        self.client = client
+        self.component = component
+        self.host = host
+        # (involved uid, reason, message) → (event name, namespace, count, last time)
+        self._seen: dict[tuple, tuple[str, str, int, float]] = {}
+
+    async def event(self, obj: dict, type_: str, reason: str, message: str) -> None:
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") or "default"
+        key = (meta.get("uid"), type_, reason, message)
+        now = now_rfc3339()
+        seen = self._seen.get(key)
+        try:
+            if seen and time.monotonic() - seen[3] < 600:
+                name, ns, count, _ = seen
+                await self.client.patch("events", name, {"count": count + 1, "lastTimestamp": now}, ns)
+                self._seen[key] = (name, ns, count + 1, time.monotonic())
+                return
+            event = {
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": f"{meta['name']}.{uuid.uuid4().int >> 64:x}"[:253], "namespace": namespace},
+                "involvedObject": {"kind": obj.get("kind"), "namespace": meta.get("namespace"),
+                                   "name": meta["name"], "uid": meta.get("uid"), "apiVersion": obj.get("apiVersion"),
+                                   "resourceVersion": meta.get("resourceVersion")},
+                "reason": reason, "message": message, "type": type_, "count": 1,
+                "source": {"component": self.component, **({"host": self.host} if self.host else {})},
+                "firstTimestamp": now, "lastTimestamp": now, "eventTime": None,
+                "reportingComponent": self.component, "reportingInstance": self.host or "",
+            }
+            if not meta.get("namespace"):
+                event["involvedObject"].pop("namespace")
+            await self.client.create("events", event, namespace)
+            self._seen[key] = (event["metadata"]["name"], namespace, 1, time.monotonic())
+        except APIError as exc:  # events are best effort, as in client-go
+            log.debug("event %s/%s dropped: %s", reason, meta.get("name"), exc.message)

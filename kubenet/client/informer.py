@@ -1,0 +1,111 @@
+"""Informers: a list+watch cache of one resource, with add/update/delete handlers (client-go's shape)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable
+
+from kubenet.apiserver.errors import APIError
+from kubenet.client.base import Client, object_key
+
+log = logging.getLogger(__name__)
+Handler = Callable[..., None]
+
+
+class Informer:
+    def __init__(self, client: Client, resource: str, namespace: str | None = None,
+                 label_selector: str | None = None, field_selector: str | None = None):
+        self.client = client
+        self.resource = resource
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.cache: dict[str, dict] = {}
+        self._handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
+        self._synced = asyncio.Event()
+        self.resource_version = "0"
+
+    def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
+                     on_delete: Handler | None = None) -> None:
+        """on_add(obj), on_update(old, new), on_delete(obj). Handlers must not mutate the objects."""
+        self._handlers.append((on_add, on_update, on_delete))
+        for obj in list(self.cache.values()):
+            if on_add:
+                on_add(obj)
+
+    def get(self, key: str) -> dict | None:
+        return self.cache.get(key)
+
+    def list(self) -> list[dict]:
+        return list(self.cache.values())
+
+    def has_synced(self) -> bool:
+        return self._synced.is_set()
+
+    async def wait_synced(self) -> None:
+        await self._synced.wait()
+
+    def _emit(self, index: int, *args) -> None:
+        for handlers in self._handlers:
+            fn = handlers[index]
+            if fn is not None:
+                try:
+                    fn(*args)
+                except Exception:  # a handler bug must not stop the informer
+                    log.exception("informer %s handler failed", self.resource)
+
+    async def _relist(self) -> None:
+        items, rv = await self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+        fresh = {object_key(o): o for o in items}
+        for key in list(self.cache):
+            if key not in fresh:
+                self._emit(2, self.cache.pop(key))
+        for key, obj in fresh.items():
+            old = self.cache.get(key)
+            self.cache[key] = obj
+            if old is None:
+                self._emit(0, obj)
+            elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
+                self._emit(1, old, obj)
+        self.resource_version = rv
+        self._synced.set()
+
+    def _apply(self, etype: str, obj: dict) -> None:
+        key = object_key(obj)
+        self.resource_version = obj["metadata"].get("resourceVersion", self.resource_version)
+        if etype == "DELETED":
+            old = self.cache.pop(key, None)
+            self._emit(2, old or obj)
+        elif etype in ("ADDED", "MODIFIED"):
+            old = self.cache.get(key)
+            self.cache[key] = obj
+            if old is None:
+                self._emit(0, obj)
+            else:
+                self._emit(1, old, obj)
+
+    async def run(self) -> None:
+        """List, then watch from the list's resourceVersion; relist on 410 Gone or a broken stream."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._relist()
+                async for etype, obj in self.client.watch(self.resource, self.namespace, self.resource_version,
+                                                          self.label_selector, self.field_selector,
+                                                          timeout_seconds=None):
+                    if etype == "BOOKMARK":
+                        self.resource_version = obj["metadata"]["resourceVersion"]
+                        continue
+                    if etype == "ERROR":
+                        break
+                    self._apply(etype, obj)
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except APIError as exc:
+                if exc.code != 410:
+                    log.warning("informer %s: %s", self.resource, exc.message)
+            except Exception as exc:  # noqa: BLE001 - connection errors: retry with back-off
+                log.warning("informer %s: %s", self.resource, exc)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)

@@ -1,0 +1,100 @@
+"""What a cluster is: its name, size, address ranges and where its files live."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+DATA_ROOT = Path("/var/lib/kubenet")
+
+
+@dataclass
+class ClusterConfig:
+    name: str = "kubenet"
+    nodes: int = 1
+    sandbox: bool = False
+    proxy_mode: str = "iptables"
+    data_dir: str = ""
+    kubeconfig: str = ""  # where `up` merges the context; "" = ~/.kube/config
+    node_cidr: str = "172.18.0.0/16"
+    pod_cidr: str = "10.244.0.0/16"
+    service_cidr: str = "10.96.0.0/12"
+    node_port_range: str = "30000-32767"
+    lb_range: str = "172.18.255.200-172.18.255.250"
+    cluster_domain: str = "cluster.local"
+    api_port: int = 6443
+    node_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.data_dir:
+            self.data_dir = str(DATA_ROOT / self.name)
+        if not self.node_names:
+            self.node_names = node_names(self.name, self.nodes)
+
+    # --- derived names and addresses ----------------------------------------------------------------
+    @property
+    def data(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def sandbox_netns(self) -> str | None:
+        return f"kubenet-{self.name}" if self.sandbox else None
+
+    @property
+    def bridge(self) -> str:
+        return "kubenet0" if self.name == "kubenet" or self.sandbox else f"kn-{self.name[:12]}"
+
+    @property
+    def host_ip(self) -> str:
+        return str(ipaddress.ip_network(self.node_cidr).network_address + 1)
+
+    @property
+    def prefix_len(self) -> int:
+        return ipaddress.ip_network(self.node_cidr).prefixlen
+
+    def node_ip(self, index: int) -> str:
+        return str(ipaddress.ip_network(self.node_cidr).network_address + 2 + index)
+
+    def node_netns(self, node: str) -> str:
+        return f"kn-{self.name}-{node.removeprefix(self.name + '-')}"
+
+    def node_uplink(self, node: str) -> str:
+        return "knh-" + hashlib.sha1(f"{self.name}/{node}".encode()).hexdigest()[:8]
+
+    def pod_netns_prefix(self) -> str:
+        return f"kn-{self.name}-pod-"
+
+    @property
+    def dns_ip(self) -> str:
+        return str(ipaddress.ip_network(self.service_cidr).network_address + 10)
+
+    @property
+    def kubernetes_service_ip(self) -> str:
+        return str(ipaddress.ip_network(self.service_cidr).network_address + 1)
+
+    @property
+    def context(self) -> str:
+        return f"kubenet-{self.name}"
+
+    @property
+    def admin_kubeconfig(self) -> Path:
+        return self.data / "kubeconfig"
+
+    def save(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        (self.data / "config.json").write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, name: str, data_dir: str = "") -> "ClusterConfig":
+        path = Path(data_dir or DATA_ROOT / name) / "config.json"
+        return cls(**json.loads(path.read_text()))
+
+
+def node_names(cluster: str, count: int) -> list[str]:
+    """kind's naming: <cluster>-control-plane, <cluster>-worker, <cluster>-worker2, ..."""
+    names = [f"{cluster}-control-plane"] if count > 0 else []
+    for i in range(1, count):
+        names.append(f"{cluster}-worker" + (str(i) if i > 1 else ""))
+    return names

@@ -1,0 +1,75 @@
+"""Thin wrappers over the kernel tools: `ip`, sysctl, namespaces. Every call raises with the tool's own words."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+class KernelError(RuntimeError):
+    pass
+
+
+def run(*args: str, netns: str | None = None, check: bool = True, input: str | None = None) -> str:
+    cmd = list(args)
+    if netns:
+        cmd = ["nsenter", f"--net=/run/netns/{netns}", "--"] + cmd
+    proc = subprocess.run(cmd, capture_output=True, text=True, input=input)
+    if check and proc.returncode != 0:
+        raise KernelError(f"{' '.join(cmd)}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def ip(*args: str, netns: str | None = None, check: bool = True) -> str:
+    return run("ip", *args, netns=netns, check=check)
+
+
+def ip_batch(commands: list[str], netns: str | None = None) -> None:
+    """Several `ip` commands in one process (much faster than one process each)."""
+    if commands:
+        run("ip", "-batch", "-", netns=netns, input="\n".join(commands) + "\n")
+
+
+def netns_exists(name: str) -> bool:
+    return Path(f"/run/netns/{name}").exists()
+
+
+def netns_add(name: str) -> None:
+    if not netns_exists(name):
+        ip("netns", "add", name)
+
+
+def netns_delete(name: str) -> None:
+    if netns_exists(name):
+        ip("netns", "delete", name, check=False)
+
+
+def netns_list() -> list[str]:
+    out = ip("netns", "list", check=False)
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def netns_pids(name: str) -> list[int]:
+    out = ip("netns", "pids", name, check=False)
+    return [int(p) for p in out.split() if p.isdigit()]
+
+
+def sysctl(key: str, value: str, netns: str | None = None) -> None:
+    """Write a sysctl as seen from netns (net.* sysctls are per network namespace)."""
+    path = "/proc/sys/" + key.replace(".", "/")
+    if netns is None:
+        Path(path).write_text(value)
+    else:
+        run("sh", "-c", f"echo {value} > {path}", netns=netns)
+
+
+def link_exists(name: str, netns: str | None = None) -> bool:
+    return not ip("link", "show", "dev", name, netns=netns, check=False).strip() == ""
+
+
+def kill_pids(pids: list[int], sig: int = 9) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass

@@ -1,0 +1,207 @@
+"""Bring a cluster up, tear it down (also after a crash), tell its health: what the CLI's verbs do."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
+from kubenet.cluster import kernel
+from kubenet.cluster.config import DATA_ROOT, ClusterConfig
+from kubenet.cluster.topology import HostBridge, NodeNetwork
+
+PHASES = [("certificates", "Writing certificates"), ("network", "Preparing nodes"),
+          ("control-plane", "Starting control-plane"), ("nodes", "Starting kubelets and kube-proxy"),
+          ("running", "Installing CoreDNS"), ("ready", "Cluster ready")]
+
+
+class ClusterError(Exception):
+    pass
+
+
+def _default_kubeconfig() -> Path:
+    return Path(os.environ.get("KUBECONFIG", "").split(":")[0] or Path.home() / ".kube" / "config")
+
+
+def _read_status(config: ClusterConfig) -> dict:
+    try:
+        return json.loads((config.data / "status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie child of ours is not alive.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = None, timeout: float = 60.0) -> None:
+    progress = progress or (lambda step, done: None)
+    existing = _read_status(config) if (config.data / "config.json").exists() else {}
+    if _alive(existing.get("pid")):
+        raise ClusterError(f'node(s) already exist for a cluster with the name "{config.name}"')
+    if config.data.exists():
+        down(config.name, config.data_dir)  # leftovers of a crashed cluster with this name
+    config.save()
+    (config.data / "status.json").unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "kubenet.cluster.supervisor", "--name", config.name, "--data-dir", config.data_dir]
+    if config.sandbox:
+        kernel.netns_add(config.sandbox_netns)
+        cmd = ["nsenter", f"--net=/run/netns/{config.sandbox_netns}", "--"] + cmd
+    log = open(config.data / "supervisor.log", "ab")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                            cwd="/")
+    (config.data / "supervisor.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    shown = 0
+    progress(PHASES[0][1], False)
+    while True:
+        status = _read_status(config)
+        phase = status.get("phase", "")
+        names = [p for p, _ in PHASES]
+        reached = names.index(phase) if phase in names else -1
+        if not config.node_names and phase == "running":
+            reached = len(PHASES) - 1
+        while shown < reached:
+            progress(PHASES[shown][1], True)
+            shown += 1
+            if shown < len(PHASES):
+                progress(PHASES[shown][1], False)
+        if reached == len(PHASES) - 1:
+            progress(PHASES[-1][1], True)
+            break
+        if phase == "failed" or proc.poll() is not None:
+            tail = (config.data / "supervisor.log").read_text(errors="replace").strip().splitlines()[-15:]
+            down(config.name, config.data_dir)
+            raise ClusterError(f"cluster failed to start: {status.get('error', 'supervisor exited')}\n"
+                               + "\n".join(tail))
+        if time.monotonic() > deadline:
+            raise ClusterError(f"cluster not ready after {timeout:.0f}s (phase {phase or 'starting'}); see "
+                               f"{config.data / 'supervisor.log'} or run `kubenet status --name {config.name}`")
+        time.sleep(0.05)
+    if not config.sandbox:
+        kubeconfig = json.loads(json.dumps(_load_yaml(config.admin_kubeconfig)))
+        target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
+        merge_kubeconfig(target, kubeconfig)
+
+
+def _load_yaml(path: Path) -> dict:
+    import yaml
+    return yaml.safe_load(path.read_text())
+
+
+def _pod_uids(config: ClusterConfig) -> list[str]:
+    db = config.data / "store.db"
+    if not db.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        rows = conn.execute("SELECT value FROM objects WHERE key LIKE '/core/pods/%'").fetchall()
+        conn.close()
+    except sqlite3.Error:
+        return []
+    return [json.loads(v)["metadata"].get("uid", "") for (v,) in rows]
+
+
+def down(name: str, data_dir: str = "") -> list[str]:
+    """Remove every process, namespace, link, route, lease and file the cluster made. Returns what remained."""
+    try:
+        config = ClusterConfig.load(name, data_dir)
+    except (OSError, ValueError):
+        config = ClusterConfig(name=name, data_dir=data_dir)
+    pid_file = config.data / "supervisor.pid"
+    pid = int(pid_file.read_text()) if pid_file.exists() else None
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    pod_uids = _pod_uids(config)
+    # Pods first (their processes by PID, found through their netns), then nodes, then the host side.
+    ours = [ns for ns in kernel.netns_list() if ns.startswith(f"kn-{name}-")]
+    for ns in sorted(ours, key=lambda n: "-pod-" not in n):
+        kernel.kill_pids(kernel.netns_pids(ns))
+        kernel.netns_delete(ns)
+        shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
+    for i, node in enumerate(config.node_names):
+        NodeNetwork(config, node, i).delete()
+    if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
+        kernel.kill_pids(kernel.netns_pids(config.sandbox_netns))
+    HostBridge(config).delete()
+    for uid in pod_uids:
+        for d in Path("/var/log/pods").glob(f"*_{uid}"):
+            shutil.rmtree(d, ignore_errors=True)
+    if not config.sandbox:
+        remove_from_kubeconfig(Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig(),
+                               config.context)
+    shutil.rmtree(config.data, ignore_errors=True)
+    leftovers = [f"netns {ns}" for ns in kernel.netns_list() if ns.startswith(f"kn-{name}-")]
+    if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
+        leftovers.append(f"netns {config.sandbox_netns}")
+    return leftovers
+
+
+def status(name: str, data_dir: str = "") -> dict:
+    try:
+        config = ClusterConfig.load(name, data_dir)
+    except (OSError, ValueError):
+        return {"name": name, "exists": False, "healthy": False, "problems": [f'no cluster named "{name}"']}
+    st = _read_status(config)
+    problems = []
+    running = _alive(st.get("pid"))
+    if not running:
+        problems.append("supervisor is not running (run `kubenet down` then `kubenet up`)")
+    for node in config.node_names:
+        if not kernel.netns_exists(config.node_netns(node)):
+            problems.append(f"node {node}: network namespace {config.node_netns(node)} is missing")
+    for check, ok in (st.get("health") or {}).items():
+        if not ok:
+            problems.append(f"{check} is unhealthy")
+    return {"name": name, "exists": True, "sandbox": config.sandbox_netns, "phase": st.get("phase"),
+            "supervisor_pid": st.get("pid") if running else None, "nodes": config.node_names,
+            "health": st.get("health") or {}, "kubeconfig": str(config.admin_kubeconfig),
+            "healthy": not problems and st.get("phase") == "ready", "problems": problems}
+
+
+def format_status(report: dict) -> str:
+    if not report.get("exists"):
+        return "\n".join(report["problems"])
+    lines = [f"cluster {report['name']}: {report.get('phase') or 'unknown'}"
+             + (f" (sandbox netns {report['sandbox']})" if report.get("sandbox") else ""),
+             f"  supervisor: {'pid ' + str(report['supervisor_pid']) if report['supervisor_pid'] else 'not running'}",
+             f"  nodes: {', '.join(report['nodes']) or '(none: control plane only)'}"]
+    for check, ok in sorted(report["health"].items()):
+        lines.append(f"  {check}: {'ok' if ok else 'FAILING'}")
+    for p in report["problems"]:
+        lines.append(f"  problem: {p}")
+    return "\n".join(lines)
+
+
+def exec_argv(name: str, data_dir: str, command: list[str]) -> tuple[list[str], dict]:
+    try:
+        config = ClusterConfig.load(name, data_dir)
+    except (OSError, ValueError):
+        raise ClusterError(f'no cluster named "{name}" (see {DATA_ROOT})') from None
+    env = dict(os.environ, KUBECONFIG=str(config.admin_kubeconfig))
+    if config.sandbox:
+        return ["nsenter", f"--net=/run/netns/{config.sandbox_netns}", "--"] + command, env
+    return command, env

@@ -1,0 +1,166 @@
+"""The supervisor: one process that runs a whole cluster — store, API server, controllers, scheduler and, per
+node, a kubelet and a kube-proxy — on one event loop. `kubenet up` starts it; `kubenet down` ends it.
+
+Run as `python -m kubenet.cluster.supervisor --name NAME` (in the sandbox netns when there is one).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+
+import uvloop
+
+from kubenet.apiserver.pki import ensure_pki, kubeconfig, read_tokens, write_kubeconfig
+from kubenet.apiserver.registry import Registry
+from kubenet.apiserver.server import APIServer
+from kubenet.client.informer import Informer
+from kubenet.client.local import LocalClient
+from kubenet.cluster.bootstrap import bootstrap
+from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster.nodeports import LocalhostNodePorts
+from kubenet.cluster.routes import Router
+from kubenet.cluster.topology import HostBridge, NodeNetwork
+from kubenet.controllers import nodeipam
+from kubenet.controllers.manager import ControllerManager
+from kubenet.kubelet.kubelet import Kubelet
+from kubenet.proxy.kube_proxy import KubeProxy
+from kubenet.store import SQLiteStore
+
+log = logging.getLogger("kubenet.supervisor")
+
+
+class Supervisor:
+    def __init__(self, config: ClusterConfig):
+        self.config = config
+        self.store: SQLiteStore | None = None
+        self.apiserver: APIServer | None = None
+        self.kubelets: dict[str, Kubelet] = {}
+        self.proxies: list[KubeProxy] = []
+        self.tasks: list[asyncio.Task] = []
+        self.host = HostBridge(config)
+        self.nodes = [NodeNetwork(config, name, i) for i, name in enumerate(config.node_names)]
+
+    def _status(self, phase: str, **extra) -> None:
+        """Progress for `kubenet up`, which polls this file."""
+        path = self.config.data / "status.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"phase": phase, "pid": os.getpid(), **extra}))
+        tmp.rename(path)
+
+    async def start(self) -> None:
+        c = self.config
+        c.data.mkdir(parents=True, exist_ok=True)
+        self._status("certificates")
+        pki = ensure_pki(c.data / "pki", ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                                          f"kubernetes.default.svc.{c.cluster_domain}", c.node_names[0]
+                                          if c.node_names else "control-plane"],
+                         ["127.0.0.1", c.host_ip, c.kubernetes_service_ip])
+        write_kubeconfig(c.admin_kubeconfig, kubeconfig(pki, c.name, f"https://127.0.0.1:{c.api_port}"))
+        pod_config = kubeconfig(pki, c.name, f"https://{c.kubernetes_service_ip}:443")
+        token = next(iter(read_tokens(pki)))
+        pod_config["users"][0]["user"] = {"token": token}
+        write_kubeconfig(c.data / "pod-kubeconfig", pod_config)
+
+        self._status("network")
+        await asyncio.to_thread(self.host.create)
+        await asyncio.gather(*(asyncio.to_thread(n.create) for n in self.nodes))
+
+        self._status("control-plane")
+        self.store = SQLiteStore(str(c.data / "store.db"))
+        registry = Registry(self.store, c.service_cidr, c.node_port_range, c.dns_ip)
+        self.apiserver = APIServer(registry, pki, f"{c.host_ip}:{c.api_port}", node_agents=self.kubelets)
+        await self.apiserver.start(["127.0.0.1", c.host_ip], c.api_port)
+        client = LocalClient(registry)
+        await bootstrap(client, c, with_dns=bool(self.nodes))
+        nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
+        self.controllers = ControllerManager(client)
+        self.controllers.start()
+        import importlib.util  # TEMPORARY until the scheduler lands
+        if importlib.util.find_spec("kubenet.scheduler.scheduler"):
+            from kubenet.scheduler.scheduler import Scheduler
+            self.scheduler = Scheduler(client)
+            self.tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+        if self.nodes:
+            self._status("nodes")
+            await self._start_nodes(client)
+        self._status("running")
+        self.tasks.append(asyncio.create_task(self._report_health(client), name="health"))
+
+    async def _report_health(self, client: LocalClient) -> None:
+        """Ready once every node is Ready and cluster DNS answers; then keep status.json's health fresh."""
+        from kubenet.cluster.health import check_health
+        ready = False
+        while True:
+            health = await check_health(client, self.config, self.kubelets)
+            ready = ready or all(health.values())
+            self._status("ready" if ready else "running", health=health)
+            await asyncio.sleep(5.0 if ready else 0.1)
+
+    async def _start_nodes(self, client: LocalClient) -> None:
+        c = self.config
+        nodes = Informer(client, "nodes")
+        services = Informer(client, "services")
+        slices = Informer(client, "endpointslices.discovery.k8s.io")
+        Router(self.host, self.nodes, nodes)
+        self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
+        for i, node in enumerate(self.nodes):
+            self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0))
+            self.proxies.append(KubeProxy(node.name, node.ip, c.pod_cidr, node.netns, services, slices,
+                                          c.proxy_mode))
+        self.tasks += [asyncio.create_task(inf.run()) for inf in (nodes, services, slices)]
+        for proxy in self.proxies:
+            proxy.start()
+        await asyncio.gather(*(k.start() for k in self.kubelets.values()))
+
+    async def stop(self) -> None:
+        for k in self.kubelets.values():
+            await k.stop()
+        for p in self.proxies:
+            await p.stop()
+        for t in self.tasks:
+            t.cancel()
+        if hasattr(self, "controllers"):
+            await self.controllers.stop()
+        if self.apiserver:
+            await self.apiserver.stop()
+        if self.store:
+            self.store.close()
+
+
+async def amain(config: ClusterConfig) -> None:
+    supervisor = Supervisor(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await supervisor.start()
+    except Exception as exc:
+        log.exception("cluster start failed")
+        supervisor._status("failed", error=str(exc))
+        await supervisor.stop()
+        raise SystemExit(1)
+    await stop.wait()
+    supervisor._status("stopping")
+    await supervisor.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m kubenet.cluster.supervisor")
+    parser.add_argument("--name", default="kubenet")
+    parser.add_argument("--data-dir", default="")
+    args = parser.parse_args(argv)
+    config = ClusterConfig.load(args.name, args.data_dir)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvloop.run(amain(config))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The cluster's network in the kernel, one class per real thing (as Mininet models hosts and links).
+
+HostBridge: the "node network" bridge in the host (or sandbox) netns, with safety routes.
+NodeNetwork: a node's netns, its uplink veth on the host bridge, forwarding and bridge-netfilter on.
+Each has create() and delete(); delete finds everything by name, so it also works after a crash.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from kubenet.cluster import kernel
+from kubenet.cluster.config import ClusterConfig
+
+
+def lb_pool(config: ClusterConfig) -> list[str]:
+    first, last = (ipaddress.ip_address(x) for x in config.lb_range.split("-"))
+    return [str(ipaddress.ip_address(i)) for i in range(int(first), int(last) + 1)]
+
+
+@dataclass
+class HostBridge:
+    config: ClusterConfig
+
+    @property
+    def netns(self) -> str | None:
+        return self.config.sandbox_netns
+
+    def create(self) -> None:
+        c = self.config
+        if self.netns:
+            kernel.netns_add(self.netns)
+            kernel.ip("link", "set", "lo", "up", netns=self.netns)
+        cmds = []
+        if not kernel.link_exists(c.bridge, self.netns):
+            cmds.append(f"link add {c.bridge} type bridge")
+        cmds += [f"addr replace {c.host_ip}/{c.prefix_len} dev {c.bridge}", f"link set {c.bridge} up",
+                 # Safety: cluster ranges the host does not route more specifically are unreachable, never the
+                 # default route (per-node podCIDR routes and the service route are more specific / replace).
+                 f"route replace unreachable {c.pod_cidr} metric 4000",
+                 f"route replace unreachable {c.service_cidr} metric 4000"]
+        kernel.ip_batch(cmds, self.netns)
+
+    def route_pod_cidr(self, cidr: str, node_ip: str) -> None:
+        kernel.ip("route", "replace", cidr, "via", node_ip, "dev", self.config.bridge, netns=self.netns)
+
+    def route_services(self, node_ip: str) -> None:
+        kernel.ip("route", "replace", self.config.service_cidr, "via", node_ip, "dev", self.config.bridge,
+                  netns=self.netns)
+
+    def route_lb_ip(self, ip: str, node_ip: str | None) -> None:
+        if node_ip:
+            kernel.ip("route", "replace", f"{ip}/32", "via", node_ip, "dev", self.config.bridge, netns=self.netns)
+        else:
+            kernel.ip("route", "del", f"{ip}/32", netns=self.netns, check=False)
+
+    def delete(self) -> None:
+        c = self.config
+        if self.netns:
+            kernel.netns_delete(self.netns)  # takes the bridge, veth ends and routes with it
+            return
+        for dst in (c.pod_cidr, c.service_cidr):
+            kernel.ip("route", "del", "unreachable", dst, "metric", "4000", check=False)
+        out = kernel.ip("route", "show", "dev", c.bridge, check=False) if kernel.link_exists(c.bridge) else ""
+        for line in out.splitlines():
+            if " via " in line:
+                kernel.ip("route", "del", line.split()[0], "dev", c.bridge, check=False)
+        if kernel.link_exists(c.bridge):
+            kernel.ip("link", "del", c.bridge, check=False)
+
+
+@dataclass
+class NodeNetwork:
+    config: ClusterConfig
+    name: str
+    index: int
+
+    @property
+    def netns(self) -> str:
+        return self.config.node_netns(self.name)
+
+    @property
+    def ip(self) -> str:
+        return self.config.node_ip(self.index)
+
+    @property
+    def uplink(self) -> str:
+        return self.config.node_uplink(self.name)
+
+    def create(self) -> None:
+        c = self.config
+        host_ns = c.sandbox_netns
+        kernel.netns_add(self.netns)
+        if not kernel.link_exists(self.uplink, host_ns):
+            kernel.ip("link", "add", self.uplink, "type", "veth", "peer", "name", "eth0", "netns", self.netns,
+                      netns=host_ns)
+        kernel.ip_batch([f"link set {self.uplink} master {c.bridge}", f"link set {self.uplink} up"], host_ns)
+        kernel.ip_batch(["link set lo up", f"addr replace {self.ip}/{c.prefix_len} dev eth0", "link set eth0 up",
+                         f"route replace default via {c.host_ip} dev eth0"], self.netns)
+        for key, value in (("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"),
+                           ("net.ipv4.conf.all.route_localnet", "1")):
+            kernel.sysctl(key, value, self.netns)
+
+    def route_peer_pod_cidr(self, cidr: str, peer_ip: str) -> None:
+        kernel.ip("route", "replace", cidr, "via", peer_ip, "dev", "eth0", netns=self.netns)
+
+    def delete(self) -> None:
+        if kernel.netns_exists(self.netns):
+            kernel.kill_pids(kernel.netns_pids(self.netns))
+        kernel.netns_delete(self.netns)
+        if kernel.link_exists(self.uplink, self.config.sandbox_netns):
+            kernel.ip("link", "del", self.uplink, netns=self.config.sandbox_netns, check=False)

@@ -1,0 +1,323 @@
+"""EndpointSlice controller (discovery.k8s.io/v1): the Pods behind each Service with a selector.
+
+Follows pkg/controller/endpointslice and the staging endpointslice reconciler: one group of slices per
+distinct port set (named targetPorts resolve per Pod, so Pods can differ), at most 100 endpoints a slice,
+existing slices are updated in place before new ones are made (minimal churn), and a Service that selects
+nothing keeps one empty placeholder slice. Services without a selector are the user's to manage.
+"""
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+
+from kubenet.api.meta import controller_ref, now_rfc3339
+from kubenet.api.selectors import label_selector_from_object, matches
+from kubenet.apiserver.errors import APIError
+from kubenet.client.base import Client, object_key, split_key
+from kubenet.controllers import podutil
+from kubenet.controllers.base import Controller, Informers
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
+MANAGED_BY = "endpointslice-controller.k8s.io"
+HEADLESS_LABEL = "service.kubernetes.io/headless"
+TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
+ZONE_LABEL = "topology.kubernetes.io/zone"
+MAX_ENDPOINTS_PER_SLICE = 100  # --max-endpoints-per-slice default
+
+
+def service_selector(svc: dict):
+    """A Service selector is a plain label map; nil or empty means "not managed by the controller"."""
+    selector = (svc.get("spec") or {}).get("selector")
+    if not selector:
+        return None
+    return label_selector_from_object({"matchLabels": selector})
+
+
+def pod_ipv4(pod: dict) -> str | None:
+    status = pod.get("status") or {}
+    candidates = [status.get("podIP")] + [p.get("ip") for p in status.get("podIPs") or []]
+    for ip in candidates:
+        if ip:
+            try:
+                if ipaddress.ip_address(ip).version == 4:
+                    return ip
+            except ValueError:
+                continue
+    return None
+
+
+class NamespaceIndex:
+    """namespace → keys of one informer's objects, so a Pod event looks only at its own namespace."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, set[str]] = {}
+
+    def add(self, obj: dict) -> None:
+        self.keys.setdefault(obj["metadata"].get("namespace") or "", set()).add(object_key(obj))
+
+    def remove(self, obj: dict) -> None:
+        keys = self.keys.get(obj["metadata"].get("namespace") or "")
+        if keys is not None:
+            keys.discard(object_key(obj))
+
+    def in_namespace(self, namespace: str) -> set[str]:
+        return self.keys.get(namespace, set())
+
+
+class EndpointSliceController(Controller):
+    name = "endpointslice"
+    workers = 4
+
+    def __init__(self, client: Client, informers: Informers, max_endpoints_per_slice: int = MAX_ENDPOINTS_PER_SLICE):
+        super().__init__(client, informers)
+        self.max_endpoints = max_endpoints_per_slice
+        self.services = informers.get("services")
+        self.pods = informers.get("pods")
+        self.slices = informers.get("endpointslices.discovery.k8s.io")
+        self.nodes = informers.get("nodes")
+        self.service_index = NamespaceIndex()
+        self.pod_index = NamespaceIndex()
+        self.slice_index: dict[str, set[str]] = {}  # service key → slice keys
+        # Writes the informer has not shown us yet (service key → {slice key: resourceVersion or None if
+        # deleted}); reconciling before they arrive would create duplicate slices (endpointSliceTracker).
+        self.expected: dict[str, dict[str, int | None]] = {}
+        self.services.add_handlers(self._service_added, lambda old, new: self._service_added(new),
+                                   self._service_deleted)
+        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.slices.add_handlers(self._slice_changed, lambda old, new: self._slice_changed(new), self._slice_deleted)
+        self.nodes.add_handlers(None, self._node_updated, None)
+
+    # --- handlers: only turn objects into Service keys ------------------------------------------------------
+    def _service_added(self, svc: dict) -> None:
+        self.service_index.add(svc)
+        self.enqueue(svc)
+
+    def _service_deleted(self, svc: dict) -> None:
+        self.service_index.remove(svc)
+        self.expected.pop(object_key(svc), None)
+        self.enqueue(svc)
+
+    def _services_selecting(self, pod: dict) -> set[str]:
+        ns = pod["metadata"].get("namespace") or ""
+        labels = pod["metadata"].get("labels") or {}
+        out = set()
+        for key in self.service_index.in_namespace(ns):
+            svc = self.services.get(key)
+            if svc is not None and matches(service_selector(svc), labels):
+                out.add(key)
+        return out
+
+    def _pod_added(self, pod: dict) -> None:
+        self.pod_index.add(pod)
+        for key in self._services_selecting(pod):
+            self.queue.add(key)
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
+            return  # a resync, nothing changed
+        keys = self._services_selecting(new)
+        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
+            keys |= self._services_selecting(old)  # a Pod that left a Service must leave its slices
+        for key in keys:
+            self.queue.add(key)
+
+    def _pod_deleted(self, pod: dict) -> None:
+        self.pod_index.remove(pod)
+        for key in self._services_selecting(pod):
+            self.queue.add(key)
+
+    def _slice_service_key(self, eps: dict) -> str | None:
+        labels = eps["metadata"].get("labels") or {}
+        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
+            return None
+        return f"{eps['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"
+
+    def _slice_changed(self, eps: dict) -> None:
+        key = self._slice_service_key(eps)
+        for keys in self.slice_index.values():
+            keys.discard(object_key(eps))  # labels may have moved it
+        if key:
+            self.slice_index.setdefault(key, set()).add(object_key(eps))
+            self.queue.add(key)
+
+    def _slice_deleted(self, eps: dict) -> None:
+        key = self._slice_service_key(eps)
+        if key:
+            self.slice_index.get(key, set()).discard(object_key(eps))
+            self.queue.add(key)  # someone deleted our slice: put it back
+
+    def _node_updated(self, old: dict, new: dict) -> None:
+        old_zone = (old["metadata"].get("labels") or {}).get(ZONE_LABEL)
+        if old_zone != (new["metadata"].get("labels") or {}).get(ZONE_LABEL):
+            for svc in self.services.list():
+                self.enqueue(svc)
+
+    # --- reconcile -----------------------------------------------------------------------------------------
+    def _cache_is_stale(self, key: str) -> bool:
+        expected = self.expected.get(key)
+        if not expected:
+            return False
+        for slice_key, rv in list(expected.items()):
+            cached = self.slices.get(slice_key)
+            seen = cached is None if rv is None else (
+                cached is not None and int(cached["metadata"]["resourceVersion"]) >= rv)
+            if seen:
+                del expected[slice_key]
+        if not expected:
+            self.expected.pop(key, None)
+            return False
+        return True
+
+    def _expect(self, key: str, eps: dict, deleted: bool = False) -> None:
+        rv = None if deleted else int(eps["metadata"]["resourceVersion"])
+        self.expected.setdefault(key, {})[object_key(eps)] = rv
+
+    async def reconcile(self, key: str) -> None:
+        svc = self.services.get(key)
+        if svc is None:
+            return  # the garbage collector removes slices owned by a deleted Service
+        selector = service_selector(svc)
+        if selector is None or svc["spec"].get("type") == "ExternalName":
+            return
+        if self._cache_is_stale(key):
+            self.queue.add_after(key, 0.05)
+            return
+        namespace, _ = split_key(key)
+        desired = self._desired_endpoints(svc, selector, namespace or "")
+        existing = [self.slices.get(k) for k in sorted(self.slice_index.get(key, set()))]
+        existing = [s for s in existing if s is not None and s.get("addressType") == "IPv4"
+                    and not podutil.is_terminating(s)]
+        await self._reconcile_slices(key, svc, desired, existing)
+
+    def _desired_endpoints(self, svc: dict, selector, namespace: str) -> dict[str, tuple[list, dict]]:
+        """port-set key → (ports, {address: endpoint}) for every Pod the Service selects."""
+        publish_not_ready = bool(svc["spec"].get("publishNotReadyAddresses"))
+        groups: dict[str, tuple[list, dict]] = {}
+        for pod_key in sorted(self.pod_index.in_namespace(namespace)):
+            pod = self.pods.get(pod_key)
+            if pod is None or not matches(selector, pod["metadata"].get("labels") or {}):
+                continue
+            if not podutil.should_be_in_endpoints(pod, include_terminating=True):
+                continue
+            ip = pod_ipv4(pod)
+            if ip is None:
+                continue
+            ports = []
+            for sp in svc["spec"].get("ports") or []:
+                number = podutil.find_port(pod, sp)
+                if number is None:
+                    continue  # a named targetPort this Pod does not have: not in this port group
+                port = {"name": sp.get("name", ""), "port": number, "protocol": sp.get("protocol", "TCP")}
+                if sp.get("appProtocol"):
+                    port["appProtocol"] = sp["appProtocol"]
+                ports.append(port)
+            group_key = json.dumps(sorted(ports, key=lambda p: (p["name"], p["protocol"], p["port"])))
+            groups.setdefault(group_key, (ports, {}))[1][ip] = self._endpoint(svc, pod, ip, publish_not_ready)
+        return groups
+
+    def _endpoint(self, svc: dict, pod: dict, ip: str, publish_not_ready: bool) -> dict:
+        serving = podutil.is_pod_ready(pod)
+        terminating = podutil.is_terminating(pod)
+        # "ready" is never true for a terminating Pod unless the Service publishes not-ready addresses.
+        endpoint: dict = {"addresses": [ip], "conditions": {
+            "ready": publish_not_ready or (serving and not terminating), "serving": serving,
+            "terminating": terminating}}
+        spec, meta = pod.get("spec") or {}, pod["metadata"]
+        if spec.get("hostname") and spec.get("subdomain") == svc["metadata"]["name"]:
+            endpoint["hostname"] = spec["hostname"]
+        endpoint["targetRef"] = {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"],
+                                 "uid": meta.get("uid")}
+        if spec.get("nodeName"):
+            endpoint["nodeName"] = spec["nodeName"]
+            node = self.nodes.get(spec["nodeName"])
+            zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(ZONE_LABEL)
+            if zone:
+                endpoint["zone"] = zone
+        return endpoint
+
+    def _slice_labels(self, svc: dict) -> dict:
+        labels = {k: v for k, v in (svc["metadata"].get("labels") or {}).items()
+                  if k not in (SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_LABEL)}
+        labels[SERVICE_NAME_LABEL] = svc["metadata"]["name"]
+        labels[MANAGED_BY_LABEL] = MANAGED_BY
+        if svc["spec"].get("clusterIP") == "None":
+            labels[HEADLESS_LABEL] = ""
+        return labels
+
+    async def _reconcile_slices(self, key: str, svc: dict, desired: dict, existing: list[dict]) -> None:
+        labels = self._slice_labels(svc)
+        owner = controller_ref(svc)
+        by_group: dict[str, list[dict]] = {}
+        for eps in existing:
+            group_key = json.dumps(sorted(eps.get("ports") or [], key=lambda p: (p.get("name", ""),
+                                                                                  p.get("protocol", "TCP"),
+                                                                                  p.get("port"))))
+            by_group.setdefault(group_key, []).append(eps)
+        to_update: list[dict] = []
+        to_create: list[dict] = []
+        to_delete: list[dict] = []
+        if not desired:
+            # No endpoints at all: keep a single placeholder slice so consumers see the Service is handled.
+            desired = {"[]": ([], {})}
+        for group_key, (ports, wanted) in desired.items():
+            slices = [copy.deepcopy(s) for s in by_group.pop(group_key, [])]
+            placed: set[str] = set()
+            changed: list[dict] = []
+            for eps in slices:
+                kept = []
+                for ep in eps.get("endpoints") or []:
+                    addr = (ep.get("addresses") or [None])[0]
+                    if addr in wanted and addr not in placed:
+                        kept.append(wanted[addr])
+                        placed.add(addr)
+                if kept != (eps.get("endpoints") or []):
+                    eps["endpoints"] = kept
+                    changed.append(eps)
+            leftover = [ep for addr, ep in wanted.items() if addr not in placed]
+            # Fill slices we are writing anyway first, then any other slice with room, then new slices.
+            for eps in changed + [s for s in slices if s not in changed]:
+                room = self.max_endpoints - len(eps.get("endpoints") or [])
+                if room > 0 and leftover:
+                    eps["endpoints"] = (eps.get("endpoints") or []) + leftover[:room]
+                    leftover = leftover[room:]
+                    if eps not in changed:
+                        changed.append(eps)
+            for eps in slices:
+                if not eps.get("endpoints") and (wanted or eps is not slices[0]):
+                    to_delete.append(eps)
+                elif eps in changed or (eps["metadata"].get("labels") or {}) != labels or \
+                        eps["metadata"].get("ownerReferences") != [owner]:
+                    to_update.append(eps)
+            while leftover or (not wanted and not slices):
+                chunk, leftover = leftover[:self.max_endpoints], leftover[self.max_endpoints:]
+                to_create.append({
+                    "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                    "metadata": {"generateName": f"{svc['metadata']['name']}-", "namespace": svc["metadata"]["namespace"],
+                                 "labels": dict(labels), "ownerReferences": [owner]},
+                    "addressType": "IPv4", "endpoints": chunk, "ports": copy.deepcopy(ports)})
+                if not wanted:
+                    break
+        for slices in by_group.values():  # port sets no Pod has any more
+            to_delete.extend(slices)
+        now = now_rfc3339()
+        for eps in to_create:
+            eps["metadata"]["annotations"] = {TRIGGER_TIME: now}
+            self._expect(key, await self.client.create("endpointslices.discovery.k8s.io", eps))
+        for eps in to_update:
+            eps["metadata"]["labels"] = dict(labels)
+            eps["metadata"]["ownerReferences"] = [owner]
+            eps["metadata"].setdefault("annotations", {})[TRIGGER_TIME] = now
+            self._expect(key, await self.client.update("endpointslices.discovery.k8s.io", eps))
+        for eps in to_delete:
+            try:
+                await self.client.delete("endpointslices.discovery.k8s.io", eps["metadata"]["name"],
+                                         eps["metadata"]["namespace"])
+            except APIError as exc:
+                if exc.code != 404:
+                    raise
+            self._expect(key, eps, deleted=True)
+
+
+CONTROLLER = EndpointSliceController

@@ -1,0 +1,360 @@
+"""Job controller (batch/v1): run Pods until enough succeed, or give up.
+
+Follows pkg/controller/job as of 1.32: Pods carry the `batch.kubernetes.io/job-tracking` finalizer until
+the controller has counted them (through status.uncountedTerminatedPods, so a count is never lost or
+doubled); success first sets SuccessCriteriaMet and failure FailureTarget, and the final Complete/Failed
+condition follows once no Pod of the Job is still running or terminating. Indexed Jobs give each Pod a
+completion index (annotation, label, env JOB_COMPLETION_INDEX, hostname `<job>-<index>`).
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+
+from kubenet.api.meta import controller_ref, parse_time
+from kubenet.apiserver.errors import APIError
+from kubenet.client.base import Client, object_key, split_key
+from kubenet.controllers import podutil
+from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.endpointslice import NamespaceIndex
+
+TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
+MSG_COMPLETIONS = "Reached expected number of succeeded pods"
+MSG_BACKOFF = "Job has reached the specified backoff limit"
+MSG_DEADLINE = "Job was active longer than specified deadline"
+
+
+def _fmt(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def job_condition(job: dict, ctype: str) -> dict | None:
+    for c in (job.get("status") or {}).get("conditions") or []:
+        if c.get("type") == ctype and c.get("status") == "True":
+            return c
+    return None
+
+
+def is_finished(job: dict) -> bool:
+    return bool(job_condition(job, "Complete") or job_condition(job, "Failed"))
+
+
+def format_indexes(indexes: set[int]) -> str:
+    """status.completedIndexes: sorted, ranges collapsed ("0-2,5")."""
+    out, items = [], sorted(indexes)
+    i = 0
+    while i < len(items):
+        j = i
+        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
+            j += 1
+        out.append(str(items[i]) if i == j else f"{items[i]}-{items[j]}")
+        i = j + 1
+    return ",".join(out)
+
+
+def parse_indexes(text: str | None) -> set[int]:
+    out: set[int] = set()
+    for part in (text or "").split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out.update(range(int(a), int(b) + 1))
+        elif part.strip():
+            out.add(int(part))
+    return out
+
+
+def pod_index(pod: dict) -> int | None:
+    value = (pod["metadata"].get("annotations") or {}).get(INDEX_KEY)
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+class JobController(Controller):
+    name = "job"
+
+    def __init__(self, client: Client, informers: Informers,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)):
+        super().__init__(client, informers)
+        self.clock = clock
+        self.jobs = informers.get("jobs.batch")
+        self.pods = informers.get("pods")
+        self.pod_index = NamespaceIndex()
+        self.expectations = podutil.Expectations()
+        self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new),
+                               lambda job: self.expectations.forget(object_key(job)))
+        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+
+    def _pod_added(self, pod: dict) -> None:
+        self.pod_index.add(pod)
+        self.expectations.observed_create(object_key(pod))
+        self.enqueue_owner(pod, "Job")
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        if podutil.is_terminating(new):
+            self.expectations.observed_delete(object_key(new))
+        self.enqueue_owner(new, "Job")
+
+    def _pod_deleted(self, pod: dict) -> None:
+        self.pod_index.remove(pod)
+        self.expectations.observed_delete(object_key(pod))
+        self.enqueue_owner(pod, "Job")
+
+    # --- reconcile -----------------------------------------------------------------------------------------
+    async def reconcile(self, key: str) -> None:
+        job = self.jobs.get(key)
+        if job is None or podutil.is_terminating(job):
+            return
+        namespace, _ = split_key(key)
+        pods = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace or ""))
+                if p is not None and podutil.owned_by(p, job)]
+        if is_finished(job):
+            await self._remove_finalizers([p for p in pods if TRACKING_FINALIZER in
+                                           (p["metadata"].get("finalizers") or [])])
+            await self._ttl(key, job)
+            return
+        if not self.expectations.satisfied(key):
+            return
+        job = await self._track_finished_pods(job, pods)
+        await self._sync(key, job, pods)
+
+    async def _track_finished_pods(self, job: dict, pods: list[dict]) -> dict:
+        """Count finished Pods exactly once: record their UIDs, drop the finalizer, then add them to the counts."""
+        status = copy.deepcopy(job.get("status") or {})
+        uncounted = status.setdefault("uncountedTerminatedPods", {})
+        recorded = set(uncounted.get("succeeded") or []) | set(uncounted.get("failed") or [])
+        done_pods = []
+        for pod in pods:
+            if TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+                continue
+            uid = pod["metadata"]["uid"]
+            result = {"Succeeded": "succeeded", "Failed": "failed"}.get(podutil.phase(pod))
+            if result is None and podutil.is_terminating(pod):
+                result = "failed"  # a Pod deleted before it finished counts as a failure
+            if result is None:
+                continue
+            done_pods.append(pod)
+            if uid not in recorded:
+                uncounted.setdefault(result, []).append(uid)
+        if not uncounted.get("succeeded") and not uncounted.get("failed"):
+            return job
+        if status != (job.get("status") or {}):
+            job = await self.client.update("jobs.batch", {**job, "status": status}, subresource="status")
+        await self._remove_finalizers(done_pods)
+        # Finalizers are gone: move the UIDs into the counts.
+        status = copy.deepcopy(job["status"])
+        uncounted = status["uncountedTerminatedPods"]
+        succeeded_uids = set(uncounted.get("succeeded") or [])
+        status["succeeded"] = status.get("succeeded", 0) + len(succeeded_uids)
+        status["failed"] = status.get("failed", 0) + len(uncounted.get("failed") or [])
+        if job["spec"].get("completionMode") == "Indexed":
+            indexes = parse_indexes(status.get("completedIndexes"))
+            indexes |= {pod_index(p) for p in pods if p["metadata"]["uid"] in succeeded_uids} - {None}
+            status["completedIndexes"] = format_indexes(indexes)
+        status["uncountedTerminatedPods"] = {}
+        return await self.client.update("jobs.batch", {**job, "status": status}, subresource="status")
+
+    async def _remove_finalizers(self, pods: list[dict]) -> None:
+        for pod in pods:
+            fresh = copy.deepcopy(pod)
+            fresh["metadata"]["finalizers"] = [f for f in fresh["metadata"].get("finalizers") or []
+                                               if f != TRACKING_FINALIZER]
+            try:
+                await self.client.update("pods", fresh)
+            except APIError as exc:
+                if exc.code != 404:
+                    raise
+
+    async def _sync(self, key: str, job: dict, pods: list[dict]) -> None:
+        spec, now = job["spec"], self.clock()
+        status = copy.deepcopy(job.get("status") or {})
+        conditions = status.setdefault("conditions", [])
+        indexed = spec.get("completionMode") == "Indexed"
+        active = [p for p in pods if podutil.is_active(p)]
+        terminating = [p for p in pods if podutil.is_terminating(p) and not podutil.is_terminal(p)]
+        suspended = bool(spec.get("suspend"))
+        events: list[tuple[str, str, str]] = []
+
+        if suspended:
+            if self._set_condition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", now):
+                events.append(("Normal", "Suspended", "Job suspended"))
+        elif job_condition(job, "Suspended"):
+            self._set_condition(conditions, "Suspended", "False", "JobResumed", "Job resumed", now)
+            events.append(("Normal", "Resumed", "Job resumed"))
+            status["startTime"] = _fmt(now)  # activeDeadlineSeconds counts from the resume
+        if not suspended and not status.get("startTime"):
+            status["startTime"] = _fmt(now)
+
+        succeeded, failed = status.get("succeeded", 0), status.get("failed", 0)
+        completions = spec.get("completions")
+        parallelism = spec.get("parallelism", 1)
+        done_indexes = parse_indexes(status.get("completedIndexes"))
+        if indexed:
+            success = completions is not None and len(done_indexes) >= completions
+        elif completions is None:
+            success = succeeded > 0 and not active
+        else:
+            success = succeeded >= completions
+        restarts = 0
+        if (spec.get("template", {}).get("spec") or {}).get("restartPolicy") == "OnFailure":
+            restarts = sum(cs.get("restartCount", 0) for p in active
+                           for cs in (p.get("status") or {}).get("containerStatuses") or [])
+        failure = None
+        if job_condition(job, "FailureTarget"):
+            c = job_condition(job, "FailureTarget")
+            failure = (c["reason"], c["message"])
+        elif failed + restarts > spec.get("backoffLimit", 6):
+            failure = ("BackoffLimitExceeded", MSG_BACKOFF)
+        elif spec.get("activeDeadlineSeconds") is not None and status.get("startTime") and not suspended:
+            deadline = parse_time(status["startTime"]) + dt.timedelta(seconds=spec["activeDeadlineSeconds"])
+            if now >= deadline:
+                failure = ("DeadlineExceeded", MSG_DEADLINE)
+            else:
+                self.queue.add_after(key, (deadline - now).total_seconds())
+
+        to_delete: list[dict] = []
+        to_create: list[int | None] = []
+        if failure or success or job_condition(job, "SuccessCriteriaMet"):
+            to_delete = active  # the Job is decided: stop what still runs
+            if failure:
+                self._set_condition(conditions, "FailureTarget", "True", failure[0], failure[1], now)
+            else:
+                self._set_condition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached",
+                                    MSG_COMPLETIONS, now)
+            if not active and not terminating:
+                if failure:
+                    self._set_condition(conditions, "Failed", "True", failure[0], failure[1], now)
+                    events.append(("Warning", failure[0], failure[1]))
+                else:
+                    self._set_condition(conditions, "Complete", "True", "CompletionsReached", MSG_COMPLETIONS, now)
+                    status["completionTime"] = _fmt(now)
+                    events.append(("Normal", "Completed", "Job completed"))
+        elif suspended:
+            to_delete = active
+        elif indexed:
+            running = {pod_index(p) for p in active}
+            pending = [i for i in range(completions or 0) if i not in done_indexes and i not in running]
+            to_create = pending[:max(0, parallelism - len(active))]
+        else:
+            remaining = parallelism if completions is None else min(parallelism, completions - succeeded)
+            if completions is None and succeeded > 0:
+                remaining = 0  # a work queue Job starts no new Pods once one has succeeded
+            if len(active) < remaining:
+                to_create = [None] * (remaining - len(active))
+            elif len(active) > remaining:
+                # Remove the least useful first: not-ready, then the newest.
+                ranked = sorted(active, key=lambda p: (podutil.is_pod_ready(p),
+                                                       p["metadata"].get("creationTimestamp", "")))
+                to_delete = ranked[:len(active) - remaining]
+
+        for pod in to_delete:
+            await self._delete_pod(key, job, pod)
+        for index in to_create:
+            await self._create_pod(key, job, index)
+        gone = {p["metadata"]["uid"] for p in to_delete}
+        still = [p for p in active if p["metadata"]["uid"] not in gone]
+        status["active"] = len(still) + len(to_create)
+        status["ready"] = sum(1 for p in still if podutil.is_pod_ready(p))
+        status["terminating"] = len(terminating) + len(to_delete)
+        status.setdefault("succeeded", 0)
+        status.setdefault("failed", 0)
+        status.setdefault("uncountedTerminatedPods", {})
+        for field in ("succeeded", "failed", "active"):  # omitempty in batch/v1; ready/terminating are not
+            if not status.get(field):
+                status.pop(field)
+        if not conditions:
+            status.pop("conditions")
+        if status != (job.get("status") or {}):
+            await self.client.update("jobs.batch", {**job, "status": status}, subresource="status")
+        for type_, reason, message in events:
+            await self.recorder.event(job, type_, reason, message)
+
+    @staticmethod
+    def _set_condition(conditions: list[dict], ctype: str, status: str, reason: str, message: str,
+                       now: dt.datetime) -> bool:
+        for c in conditions:
+            if c.get("type") == ctype:
+                if (c.get("status"), c.get("reason"), c.get("message")) == (status, reason, message):
+                    return False
+                if c.get("status") != status:
+                    c["lastTransitionTime"] = _fmt(now)
+                c.update({"status": status, "reason": reason, "message": message, "lastProbeTime": _fmt(now)})
+                return True
+        conditions.append({"type": ctype, "status": status, "lastProbeTime": _fmt(now),
+                           "lastTransitionTime": _fmt(now), "reason": reason, "message": message})
+        return True
+
+    def _new_pod(self, job: dict, index: int | None) -> dict:
+        template = copy.deepcopy(job["spec"]["template"])
+        meta, spec = template.get("metadata") or {}, template.get("spec") or {}
+        job_name, uid = job["metadata"]["name"], job["metadata"]["uid"]
+        labels = meta.setdefault("labels", {})
+        for label in JOB_NAME_LABELS:
+            labels.setdefault(label, job_name)
+        for label in UID_LABELS:
+            labels.setdefault(label, uid)
+        meta.setdefault("finalizers", []).append(TRACKING_FINALIZER)
+        generate_name = f"{job_name}-"
+        if index is not None:
+            meta.setdefault("annotations", {})[INDEX_KEY] = str(index)
+            labels[INDEX_KEY] = str(index)
+            generate_name = f"{job_name}-{index}-"
+            spec.setdefault("hostname", f"{job_name}-{index}")
+            env = {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
+                "apiVersion": "v1", "fieldPath": f"metadata.annotations['{INDEX_KEY}']"}}}
+            for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+                if not any(e.get("name") == "JOB_COMPLETION_INDEX" for e in container.get("env") or []):
+                    container.setdefault("env", []).append(dict(env))
+        meta.pop("name", None)
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {**meta, "generateName": generate_name, "namespace": job["metadata"]["namespace"],
+                             "ownerReferences": [controller_ref(job)]},
+                "spec": spec}
+
+    async def _create_pod(self, key: str, job: dict, index: int | None) -> None:
+        try:
+            pod = await self.client.create("pods", self._new_pod(job, index))
+        except APIError as exc:
+            await self.recorder.event(job, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+            raise
+        self.expectations.expect_create(key, object_key(pod))
+        await self.recorder.event(job, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+
+    async def _delete_pod(self, key: str, job: dict, pod: dict) -> None:
+        self.expectations.expect_delete(key, object_key(pod))
+        try:
+            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
+        except APIError as exc:
+            self.expectations.observed_delete(object_key(pod))
+            if exc.code != 404:
+                raise
+            return
+        await self.recorder.event(job, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+
+    async def _ttl(self, key: str, job: dict) -> None:
+        """ttlSecondsAfterFinished (the TTL-after-finished controller's job): delete the Job and its Pods."""
+        ttl = job["spec"].get("ttlSecondsAfterFinished")
+        if ttl is None:
+            return
+        status = job.get("status") or {}
+        finished = parse_time(status.get("completionTime")) or \
+            parse_time((job_condition(job, "Failed") or {}).get("lastTransitionTime"))
+        if finished is None:
+            return
+        expires = finished + dt.timedelta(seconds=ttl)
+        now = self.clock()
+        if now < expires:
+            self.queue.add_after(key, (expires - now).total_seconds())
+            return
+        try:
+            await self.client.delete("jobs.batch", job["metadata"]["name"], job["metadata"]["namespace"],
+                                     propagation_policy="Foreground",
+                                     preconditions={"uid": job["metadata"]["uid"]})
+        except APIError as exc:
+            if exc.code != 404:
+                raise
+
+
+CONTROLLER = JobController

@@ -1,0 +1,41 @@
+"""Node IPAM (the range allocator): give every Node a podCIDR, a /24 from the cluster's pod CIDR."""
+from __future__ import annotations
+
+import ipaddress
+
+from kubenet.controllers.base import Controller
+
+
+class NodeIPAMController(Controller):
+    name = "node-ipam"
+    workers = 1
+    pod_cidr = "10.244.0.0/16"
+    node_mask = 24
+
+    def __init__(self, client, informers):
+        super().__init__(client, informers)
+        self.nodes = informers.get("nodes")
+        self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
+
+    def _taken(self) -> set[str]:
+        return {n["spec"]["podCIDR"] for n in self.nodes.list() if n["spec"].get("podCIDR")}
+
+    async def reconcile(self, key: str) -> None:
+        node = self.nodes.get(key)
+        if node is None or node["spec"].get("podCIDR"):
+            return
+        taken = self._taken()
+        for subnet in ipaddress.ip_network(self.pod_cidr).subnets(new_prefix=self.node_mask):
+            if str(subnet) not in taken:
+                cidr = str(subnet)
+                break
+        else:
+            await self.recorder.event(node, "Normal", "CIDRNotAvailable",
+                                      f"Node {key} status is now: CIDRNotAvailable")
+            return
+        await self.client.patch("nodes", key, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})
+        await self.recorder.event(node, "Normal", "RegisteredNode",
+                                  f"Node {key} event: Registered Node {key} in Controller")
+
+
+CONTROLLER = NodeIPAMController

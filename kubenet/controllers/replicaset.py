@@ -1,0 +1,365 @@
+"""ReplicaSet controller (pkg/controller/replicaset): keep `spec.replicas` Pods alive for every ReplicaSet.
+
+It creates Pods from the template (name `<rs>-<5 chars>`, controller ownerReference), adopts orphans its
+selector matches and releases owned Pods it no longer matches, deletes the least valuable Pods first when
+scaling down, and reports replicas / fullyLabeledReplicas / readyReplicas / availableReplicas in status.
+Expectations keep a stale cache from creating or deleting the same Pods twice.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import time
+
+from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_time
+from kubenet.api.selectors import selector_matches
+from kubenet.apiserver.errors import APIError
+from kubenet.client.base import object_key
+from kubenet.controllers.base import Controller, Informers
+
+log = logging.getLogger(__name__)
+
+# utilrand's alphabet: no vowels (no words) and no look-alikes (0/o, 1/l).
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+BURST_REPLICAS = 500  # the real controller's per-sync cap on creates/deletes
+EXPECTATIONS_TTL = 300.0
+PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def random_suffix(n: int = 5) -> str:
+    return "".join(random.choice(NAME_ALPHABET) for _ in range(n))
+
+
+# --- Pod helpers (pkg/api/v1/pod, controller_utils) ------------------------------------------------------
+
+def pod_condition(pod: dict, ctype: str) -> dict | None:
+    for c in (pod.get("status") or {}).get("conditions") or []:
+        if c.get("type") == ctype:
+            return c
+    return None
+
+
+def is_pod_ready(pod: dict) -> bool:
+    c = pod_condition(pod, "Ready")
+    return bool(c and c.get("status") == "True")
+
+
+def is_pod_available(pod: dict, min_ready_seconds: int, now: float | None = None) -> bool:
+    """Ready for at least minReadySeconds (podutil.IsPodAvailable)."""
+    if not is_pod_ready(pod):
+        return False
+    if not min_ready_seconds:
+        return True
+    since = parse_time(pod_condition(pod, "Ready").get("lastTransitionTime"))
+    if since is None:
+        return False
+    return since.timestamp() + min_ready_seconds <= (now if now is not None else time.time())
+
+
+def is_pod_active(pod: dict) -> bool:
+    """Counts toward replicas: not terminal and not being deleted (controller.FilterActivePods)."""
+    phase = (pod.get("status") or {}).get("phase")
+    return phase not in ("Succeeded", "Failed") and not pod["metadata"].get("deletionTimestamp")
+
+
+def _restarts(pod: dict) -> int:
+    return sum(int(c.get("restartCount") or 0) for c in (pod.get("status") or {}).get("containerStatuses") or [])
+
+
+def deletion_order(pods: list[dict], related: list[dict]) -> list[dict]:
+    """Pods in the order a scale-down removes them (controller.ActivePodsWithRanks.Less)."""
+    per_node: dict[str, int] = {}
+    for p in related:
+        node = p["spec"].get("nodeName")
+        if node and is_pod_active(p):
+            per_node[node] = per_node.get(node, 0) + 1
+
+    def key(pod: dict):
+        spec, status = pod["spec"], pod.get("status") or {}
+        node = spec.get("nodeName") or ""
+        ready = is_pod_ready(pod)
+        ready_since = parse_time(pod_condition(pod, "Ready").get("lastTransitionTime")) if ready else None
+        created = parse_time(pod["metadata"].get("creationTimestamp"))
+        try:
+            cost = int((pod["metadata"].get("annotations") or {}).get("controller.kubernetes.io/pod-deletion-cost", 0))
+        except ValueError:
+            cost = 0
+        return (
+            1 if node else 0,                                   # unscheduled first
+            PHASE_RANK.get(status.get("phase", "Pending"), 0),  # Pending < Unknown < Running
+            1 if ready else 0,                                  # not ready first
+            cost,                                               # lower deletion cost first
+            -per_node.get(node, 0) if node else 0,              # doubled-up nodes first
+            -(ready_since.timestamp() if ready_since else 0),   # ready for less time first
+            -_restarts(pod),                                    # more restarts first
+            -(created.timestamp() if created else float("inf")),  # newer first
+        )
+    return sorted(pods, key=key)
+
+
+class Expectations:
+    """ControllerExpectations: creates still to be seen by the informer, deletes (by UID) still pending."""
+
+    def __init__(self) -> None:
+        self._adds: dict[str, tuple[int, float]] = {}
+        self._deletes: dict[str, tuple[set[str], float]] = {}
+
+    def expect_creations(self, key: str, count: int) -> None:
+        self._adds[key] = (count, time.monotonic())
+
+    def creation_observed(self, key: str) -> None:
+        if key in self._adds:
+            count, at = self._adds[key]
+            self._adds[key] = (max(0, count - 1), at)
+
+    def expect_deletions(self, key: str, uids: set[str]) -> None:
+        self._deletes[key] = (set(uids), time.monotonic())
+
+    def deletion_observed(self, key: str, uid: str) -> None:
+        if key in self._deletes:
+            self._deletes[key][0].discard(uid)
+
+    def satisfied(self, key: str) -> bool:
+        now = time.monotonic()
+        adds = self._adds.get(key)
+        dels = self._deletes.get(key)
+        pending = (adds and adds[0] > 0 and now - adds[1] < EXPECTATIONS_TTL) or \
+                  (dels and dels[0] and now - dels[1] < EXPECTATIONS_TTL)
+        return not pending
+
+    def forget(self, key: str) -> None:
+        self._adds.pop(key, None)
+        self._deletes.pop(key, None)
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset"
+    workers = 2
+    owner_kind = "ReplicaSet"
+    resource = "replicasets.apps"
+
+    def __init__(self, client, informers: Informers):
+        super().__init__(client, informers)
+        self.expectations = Expectations()
+        self.replicasets = informers.get(self.resource)
+        self.pods = informers.get("pods")
+        self.replicasets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._on_rs_delete)
+        self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+
+    # --- handlers: only keys go on the queue -----------------------------------------------------------
+    def _on_rs_delete(self, rs: dict) -> None:
+        self.expectations.forget(object_key(rs))
+        self.enqueue(rs)
+
+    def _owner_key(self, pod: dict) -> str | None:
+        ref = controller_of(pod)
+        if ref and ref.get("kind") == self.owner_kind:
+            return f"{pod['metadata']['namespace']}/{ref['name']}"
+        return None
+
+    def _enqueue_matching(self, pod: dict) -> None:
+        """An orphan: every ReplicaSet that selects it may want to adopt it."""
+        ns = pod["metadata"].get("namespace")
+        for rs in self.replicasets.list():
+            if rs["metadata"].get("namespace") == ns and \
+                    selector_matches(rs["spec"].get("selector"), pod["metadata"].get("labels")):
+                self.enqueue(rs)
+
+    def _on_pod_add(self, pod: dict) -> None:
+        if pod["metadata"].get("deletionTimestamp"):
+            self._on_pod_delete(pod)
+            return
+        key = self._owner_key(pod)
+        if key:
+            self.expectations.creation_observed(key)
+            self.queue.add(key)
+        elif not controller_of(pod):
+            self._enqueue_matching(pod)
+
+    def _on_pod_update(self, old: dict, new: dict) -> None:
+        if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
+            # A graceful delete: the Pod stops counting now, so the deletion is observed now.
+            self._on_pod_delete(new)
+            return
+        old_key, new_key = self._owner_key(old), self._owner_key(new)
+        if old_key and old_key != new_key:
+            self.queue.add(old_key)
+        if new_key:
+            self.queue.add(new_key)
+        elif not controller_of(new) and (old["metadata"].get("labels") != new["metadata"].get("labels") or old_key):
+            self._enqueue_matching(new)
+
+    def _on_pod_delete(self, pod: dict) -> None:
+        key = self._owner_key(pod)
+        if key:
+            self.expectations.deletion_observed(key, pod["metadata"].get("uid"))
+            self.queue.add(key)
+
+    # --- reconcile ---------------------------------------------------------------------------------------
+    async def reconcile(self, key: str) -> None:
+        cached = self.replicasets.get(key)
+        if cached is None:
+            self.expectations.forget(key)
+            return
+        rs = copy.deepcopy(cached)
+        needs_sync = self.expectations.satisfied(key)
+        ns = rs["metadata"]["namespace"]
+        in_ns = [p for p in self.pods.list() if p["metadata"].get("namespace") == ns]
+        owned = await self._claim_pods(rs, in_ns)
+        active = [p for p in owned if is_pod_active(p)]
+        manage_error: APIError | None = None
+        if needs_sync and not rs["metadata"].get("deletionTimestamp"):
+            try:
+                await self._manage_replicas(key, rs, active, in_ns)
+            except APIError as exc:
+                manage_error = exc
+        status = self._calculate_status(rs, owned, manage_error)
+        if status != (rs.get("status") or {}):
+            rs["status"] = status
+            rs = await self.client.update(self.resource, rs, ns, subresource="status")
+        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
+        desired = rs["spec"].get("replicas", 1)
+        if min_ready and status.get("readyReplicas", 0) == desired and status.get("availableReplicas", 0) != desired:
+            self.queue.add_after(key, min_ready)  # availability changes with time alone
+        if manage_error is not None:
+            raise manage_error
+
+    async def _claim_pods(self, rs: dict, pods: list[dict]) -> list[dict]:
+        """ControllerRefManager.ClaimPods: adopt matching orphans, release owned Pods that no longer match."""
+        uid = rs["metadata"]["uid"]
+        selector = rs["spec"].get("selector")
+        deleting = bool(rs["metadata"].get("deletionTimestamp"))
+        owned = []
+        for pod in pods:
+            ref = controller_of(pod)
+            matches = selector_matches(selector, pod["metadata"].get("labels"))
+            if ref is not None:
+                if ref.get("uid") != uid:
+                    continue
+                if matches or deleting:
+                    owned.append(pod)
+                    continue
+                await self._set_owner(pod, None, uid)  # release
+                continue
+            if not matches or deleting or pod["metadata"].get("deletionTimestamp"):
+                continue
+            adopted = await self._set_owner(pod, controller_ref(rs), None)
+            if adopted is not None:
+                owned.append(adopted)
+        return owned
+
+    async def _set_owner(self, pod: dict, ref: dict | None, release_uid: str | None) -> dict | None:
+        pod = copy.deepcopy(pod)
+        refs = [r for r in pod["metadata"].get("ownerReferences") or [] if r.get("uid") != release_uid]
+        if ref is not None:
+            refs.append(ref)
+        pod["metadata"]["ownerReferences"] = refs
+        try:
+            return await self.client.update("pods", pod, pod["metadata"]["namespace"])
+        except APIError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    async def _manage_replicas(self, key: str, rs: dict, active: list[dict], in_ns: list[dict]) -> None:
+        desired = int(rs["spec"].get("replicas", 1))
+        diff = len(active) - desired
+        if diff < 0:
+            count = min(-diff, BURST_REPLICAS)
+            self.expectations.expect_creations(key, count)
+            # slowStartBatch: 1, 2, 4, ... so a broken template fails once, not `count` times.
+            batch, created = 1, 0
+            while created < count:
+                for _ in range(min(batch, count - created)):
+                    try:
+                        await self._create_pod(rs)
+                    except APIError:
+                        for _ in range(count - created):
+                            self.expectations.creation_observed(key)
+                        raise
+                    created += 1
+                batch *= 2
+        elif diff > 0:
+            count = min(diff, BURST_REPLICAS)
+            related = self._related_pods(rs, in_ns)
+            victims = deletion_order(active, related)[:count]
+            self.expectations.expect_deletions(key, {p["metadata"]["uid"] for p in victims})
+            for pod in victims:
+                name = pod["metadata"]["name"]
+                try:
+                    await self.client.delete("pods", name, rs["metadata"]["namespace"])
+                except APIError as exc:
+                    self.expectations.deletion_observed(key, pod["metadata"]["uid"])
+                    if exc.code == 404:
+                        continue
+                    await self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
+                    raise
+                await self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+
+    def _related_pods(self, rs: dict, in_ns: list[dict]) -> list[dict]:
+        """Pods of every ReplicaSet of the same workload (one Deployment): a node they double up on loses first."""
+        uids = {rs["metadata"]["uid"]}
+        parent = controller_of(rs)
+        if parent:
+            for other in self.replicasets.list():
+                ref = controller_of(other)
+                if ref and ref.get("uid") == parent.get("uid"):
+                    uids.add(other["metadata"]["uid"])
+        return [p for p in in_ns if (controller_of(p) or {}).get("uid") in uids]
+
+    async def _create_pod(self, rs: dict) -> None:
+        template = rs["spec"].get("template") or {}
+        tmeta = template.get("metadata") or {}
+        ns = rs["metadata"]["namespace"]
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"generateName": f"{rs['metadata']['name']}-", "namespace": ns,
+                            "labels": copy.deepcopy(tmeta.get("labels") or {}),
+                            "ownerReferences": [controller_ref(rs)]},
+               "spec": copy.deepcopy(template.get("spec") or {})}
+        if tmeta.get("annotations"):
+            pod["metadata"]["annotations"] = copy.deepcopy(tmeta["annotations"])
+        if tmeta.get("finalizers"):
+            pod["metadata"]["finalizers"] = list(tmeta["finalizers"])
+        for _ in range(5):  # the apiserver's generateName retries a clash the same way
+            pod["metadata"]["name"] = pod["metadata"]["generateName"] + random_suffix()
+            try:
+                created = await self.client.create("pods", pod, ns)
+                break
+            except APIError as exc:
+                if exc.code == 409 and exc.reason == "AlreadyExists":
+                    continue
+                if not (exc.code == 403 and "being terminated" in exc.message):
+                    await self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+                raise
+        else:
+            raise APIError(500, "InternalError", "could not pick a unique Pod name")
+        await self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+
+    def _calculate_status(self, rs: dict, owned: list[dict], manage_error: APIError | None) -> dict:
+        status = copy.deepcopy(rs.get("status") or {})
+        active = [p for p in owned if is_pod_active(p)]
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
+        now = time.time()
+        status["replicas"] = len(active)
+        status["fullyLabeledReplicas"] = sum(
+            1 for p in active if template_labels.items() <= (p["metadata"].get("labels") or {}).items())
+        status["readyReplicas"] = sum(1 for p in active if is_pod_ready(p))
+        status["availableReplicas"] = sum(1 for p in active if is_pod_available(p, min_ready, now))
+        status["observedGeneration"] = rs["metadata"].get("generation", 1)
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
+        if manage_error is not None:
+            old = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
+            reason = "FailedCreate" if len(active) < rs["spec"].get("replicas", 1) else "FailedDelete"
+            conditions.append({"type": "ReplicaFailure", "status": "True", "reason": reason,
+                               "message": manage_error.message,
+                               "lastTransitionTime": (old or {}).get("lastTransitionTime") or now_rfc3339()})
+        if conditions:
+            status["conditions"] = conditions
+        else:
+            status.pop("conditions", None)
+        return status
+
+
+CONTROLLER = ReplicaSetController

@@ -1,0 +1,129 @@
+"""The image catalog: what a well-known image runs here, as ENTRYPOINT + CMD like an OCI image config.
+
+A Pod's `command` replaces the entrypoint and `args` replace the cmd (the Kubernetes rule). Programs an image
+would carry (`/agnhost`, `httpd-foreground`, `nginx`, `coredns`) map to our own implementations; anything else
+is a host program run inside the Pod's namespaces.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+
+PY = sys.executable
+
+
+@dataclass(frozen=True)
+class Image:
+    repository: str
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    default_tag: str = "latest"
+    env: dict = field(default_factory=dict)
+
+
+def _web(flavour: str, port: int = 80) -> tuple[str, ...]:
+    return (PY, "-m", "kubenet.kubelet.images.web", "--flavour", flavour, "--port", str(port))
+
+
+_SLEEP = ("sleep", "infinity")
+CATALOG: dict[str, Image] = {i.repository: i for i in [
+    Image("httpd", cmd=("httpd-foreground",), default_tag="2.4"),
+    Image("nginx", entrypoint=("/docker-entrypoint.sh",), cmd=("nginx", "-g", "daemon off;"), default_tag="1.27"),
+    Image("traefik/whoami", entrypoint=("/whoami",)),
+    Image("busybox", cmd=_SLEEP, default_tag="1.36"),
+    Image("alpine", cmd=_SLEEP, default_tag="3.20"),
+    Image("ubuntu", cmd=_SLEEP),
+    Image("debian", cmd=_SLEEP),
+    Image("curlimages/curl", entrypoint=("/entrypoint.sh",), cmd=("curl",)),
+    Image("nicolaka/netshoot", cmd=_SLEEP),
+    Image("registry.k8s.io/e2e-test-images/agnhost", entrypoint=("/agnhost",), cmd=("pause",), default_tag="2.52"),
+    Image("registry.k8s.io/pause", cmd=("/pause",), default_tag="3.10"),
+    Image("registry.k8s.io/coredns/coredns", entrypoint=("/coredns",), default_tag="v1.11.3"),
+]}
+
+# What image binaries are here. Each maps an argv (with the binary first) to the argv we run.
+_PROGRAMS = {
+    "httpd-foreground": lambda argv: _web("httpd"),
+    "httpd": lambda argv: _web("httpd"),
+    "nginx": lambda argv: _web("nginx"),
+    "/docker-entrypoint.sh": lambda argv: _translate(argv[1:]) if len(argv) > 1 else _web("nginx"),
+    "/whoami": lambda argv: (PY, "-m", "kubenet.kubelet.images.web", "--flavour", "whoami", *_whoami_port(argv)),
+    "/agnhost": lambda argv: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
+    "/pause": lambda argv: _SLEEP,
+    # CoreDNS's -conf Corefile is fixed here: the kubernetes zone, health on 8080, ready on 8181, forward the rest.
+    "/coredns": lambda argv: ("sh", "-c", f'exec {PY} -m coredns_py --kubeconfig "$KUBENET_KUBECONFIG" '
+                              "--listen 0.0.0.0:53 --health-port 8080 --ready-port 8181"),
+    "/entrypoint.sh": lambda argv: tuple(argv[1:]) if len(argv) > 1 else _SLEEP,
+}
+
+
+def _whoami_port(argv) -> tuple[str, ...]:
+    for a in argv[1:]:
+        if a.startswith("--port"):
+            return ("--port", a.split("=", 1)[1])
+    return ("--port", "80")
+
+
+class ImageNotFound(Exception):
+    pass
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """'docker.io/library/nginx:1.27' → ('nginx', '1.27'); digests are kept as the tag."""
+    name, tag = image, ""
+    if "@" in name:
+        name, tag = name.split("@", 1)
+    elif ":" in name.rsplit("/", 1)[-1]:
+        name, tag = name.rsplit(":", 1)
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "library/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    if name.startswith("k8s.gcr.io/"):
+        name = "registry.k8s.io/" + name[len("k8s.gcr.io/"):]
+    return name, tag
+
+
+def lookup(image: str) -> Image | None:
+    name, _ = split_image(image)
+    return CATALOG.get(name)
+
+
+def image_ref(image: str) -> str:
+    """The imageID a containerStatus shows (a stable pseudo digest of the reference)."""
+    import hashlib
+    name, tag = split_image(image)
+    full = name if "/" in name and "." in name.split("/")[0] else f"docker.io/library/{name}" if "/" not in name \
+        else f"docker.io/{name}"
+    return f"{full}@sha256:{hashlib.sha256(f'{name}:{tag}'.encode()).hexdigest()}"
+
+
+def _translate(argv: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    program = _PROGRAMS.get(argv[0]) or _PROGRAMS.get(argv[0].rsplit("/", 1)[-1] if argv[0].startswith("/usr")
+                                                   else "")
+    if program is not None:
+        return tuple(program(list(argv)))
+    return tuple(argv)
+
+
+def container_argv(container: dict) -> list[str]:
+    """The argv a container runs: image entrypoint/cmd overridden by command/args; raises ImageNotFound."""
+    image = lookup(container.get("image", ""))
+    command, args = container.get("command"), container.get("args")
+    if image is None and not command:
+        raise ImageNotFound(container.get("image", ""))
+    entry = list(command) if command else list(image.entrypoint if image else ())
+    if args is not None:
+        rest = list(args)
+    elif command:
+        rest = []
+    else:
+        rest = list(image.cmd)
+    argv = entry + rest
+    if not argv:
+        raise ImageNotFound(container.get("image", ""))
+    argv = list(_translate(argv))
+    if not argv[0].startswith("/") and shutil.which(argv[0]) is None:
+        raise FileNotFoundError(argv[0])
+    return argv

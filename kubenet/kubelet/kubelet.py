@@ -1,0 +1,213 @@
+"""The kubelet of one node: registers the Node, renews its Lease, runs the Pods bound to it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+from pathlib import Path
+
+from kubenet.api.meta import now_rfc3339
+from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.apiserver.errors import APIError
+from kubenet.client.base import Client
+from kubenet.client.events import EventRecorder
+from kubenet.client.informer import Informer
+from kubenet.cluster.config import ClusterConfig
+from kubenet.kubelet.env import container_env
+from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
+from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
+
+log = logging.getLogger(__name__)
+LEASE_DURATION = 40
+LEASE_RENEW = 10.0
+
+
+class Kubelet:
+    def __init__(self, client: Client, config: ClusterConfig, node_name: str, node_ip: str, node_netns: str,
+                 control_plane: bool = False):
+        self.client = client
+        self.config = config
+        self.node_name = node_name
+        self.node_ip = node_ip
+        self.node_netns = node_netns
+        self.control_plane = control_plane
+        self.pod_cidr: str | None = None
+        self.workers: dict[str, PodWorker] = {}  # by Pod UID
+        self.recorder = EventRecorder(client, "kubelet", node_name)
+        self.pods = Informer(client, "pods", field_selector=f"spec.nodeName={node_name}")
+        self.node_resolv = self._node_resolv()
+        self._tasks: list[asyncio.Task] = []
+
+    # --- configuration derived from the node ------------------------------------------------------------
+    def _node_resolv(self) -> ResolvConf:
+        try:
+            conf = parse_resolv_conf(Path("/etc/resolv.conf").read_text())
+        except OSError:
+            conf = ResolvConf()
+        # The cluster DNS forwards to these; never to itself.
+        conf.nameservers = [n for n in conf.nameservers if n != self.config.dns_ip]
+        return conf
+
+    @property
+    def cni_conflist(self) -> dict:
+        node_dir = self.config.data / "nodes" / self.node_name
+        return {"cniVersion": "1.1.0", "name": "kubenet", "plugins": [
+            {"type": "kubenet-bridge", "bridge": "cni0", "isGateway": True, "isDefaultGateway": True,
+             "hairpinMode": True, "ipMasq": False, "mtu": 1500,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": self.pod_cidr}]],
+                      "dataDir": str(node_dir / "cni" / "networks")}},
+            {"type": "portmap", "capabilities": {"portMappings": True}}],
+            "cacheDir": str(node_dir / "cni" / "cache")}
+
+    # --- Node and Lease ---------------------------------------------------------------------------------
+    def _node_object(self) -> dict:
+        labels = {"kubernetes.io/hostname": self.node_name, "kubernetes.io/os": "linux",
+                  "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"}
+        if self.control_plane:
+            labels["node-role.kubernetes.io/control-plane"] = ""
+        return {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": self.node_name, "labels": labels,
+                             "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                                             "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+                "spec": {}}
+
+    def _node_status(self, ready: bool, old: dict | None) -> dict:
+        now = now_rfc3339()
+        mem_kib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
+        cpus = str(os.cpu_count() or 1)
+        capacity = {"cpu": cpus, "memory": f"{mem_kib}Ki", "pods": "110", "ephemeral-storage": "100Gi",
+                    "hugepages-2Mi": "0"}
+        previous = {c["type"]: c for c in (old or {}).get("conditions") or []}
+
+        def cond(ctype, status, reason, message):
+            prev = previous.get(ctype)
+            since = prev["lastTransitionTime"] if prev and prev["status"] == status else now
+            return {"type": ctype, "status": status, "lastHeartbeatTime": now, "lastTransitionTime": since,
+                    "reason": reason, "message": message}
+        return {
+            "capacity": capacity, "allocatable": dict(capacity),
+            "conditions": [
+                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status") if ready else
+                cond("Ready", "False", "KubeletNotReady", "container runtime network not ready: NetworkReady=false "
+                     "reason:NetworkPluginNotReady message:Network plugin returns error: no podCIDR assigned")],
+            "addresses": [{"type": "InternalIP", "address": self.node_ip}, {"type": "Hostname",
+                                                                           "address": self.node_name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {"machineID": self.node_name, "systemUUID": self.node_name, "bootID": "",
+                         "kernelVersion": platform.release(), "osImage": _os_image(),
+                         "containerRuntimeVersion": "kubenet://0.1.0", "kubeletVersion": GIT_VERSION,
+                         "kubeProxyVersion": GIT_VERSION, "operatingSystem": "linux", "architecture": "amd64"},
+            "images": [],
+        }
+
+    async def register(self) -> dict:
+        try:
+            node = await self.client.create("nodes", self._node_object())
+            self.recorder_event(node, "Normal", "Starting", "Starting kubelet.")
+        except APIError as exc:
+            if exc.code != 409:
+                raise
+            node = await self.client.get("nodes", self.node_name)
+        return await self.post_status(node)
+
+    async def post_status(self, node: dict | None = None) -> dict:
+        node = node or await self.client.get("nodes", self.node_name)
+        self.pod_cidr = node["spec"].get("podCIDR")
+        status = self._node_status(bool(self.pod_cidr), node.get("status"))
+        return await self.client.patch("nodes", self.node_name, {"status": status}, None, "merge", "status")
+
+    async def wait_pod_cidr(self, timeout: float = 30.0) -> str:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            node = await self.client.get("nodes", self.node_name)
+            if node["spec"].get("podCIDR"):
+                await self.post_status(node)
+                return self.pod_cidr
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"node {self.node_name} got no podCIDR")
+
+    async def _renew_lease(self) -> None:
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": self.node_name, "namespace": "kube-node-lease"},
+                 "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION}}
+        while True:
+            now = dt_micro()
+            try:
+                try:
+                    await self.client.patch("leases.coordination.k8s.io", self.node_name,
+                                            {"spec": {"renewTime": now}}, "kube-node-lease")
+                except APIError as exc:
+                    if exc.code != 404:
+                        raise
+                    lease["spec"]["renewTime"] = now
+                    await self.client.create("leases.coordination.k8s.io", lease, "kube-node-lease")
+                await self.post_status()
+            except APIError as exc:
+                log.warning("kubelet %s: lease/status: %s", self.node_name, exc.message)
+            await asyncio.sleep(LEASE_RENEW)
+
+    # --- Pods ---------------------------------------------------------------------------------------------
+    def _on_pod(self, pod: dict) -> None:
+        uid = pod["metadata"]["uid"]
+        worker = self.workers.get(uid)
+        if worker is None:
+            if pod.get("status", {}).get("phase") in ("Succeeded", "Failed") and not \
+                    pod["metadata"].get("deletionTimestamp"):
+                return
+            worker = PodWorker(self, pod)
+            self.workers[uid] = worker
+            worker.start()
+        else:
+            worker.update(pod)
+
+    def _on_pod_deleted(self, pod: dict) -> None:
+        worker = self.workers.pop(pod["metadata"]["uid"], None)
+        if worker is not None and not worker.terminated:
+            worker.pod = pod
+            worker.pod["metadata"].setdefault("deletionTimestamp", now_rfc3339())
+            worker.pod["metadata"]["deletionGracePeriodSeconds"] = 0
+            worker.poke()
+
+    async def container_env(self, pod: dict, container: dict, pod_ip: str) -> dict[str, str]:
+        return {**container_env_defaults(pod), **await container_env(self, pod, container, pod_ip)}
+
+    def recorder_event(self, obj: dict, type_: str, reason: str, message: str | None) -> None:
+        if reason == "Scheduled":
+            return  # the scheduler records that one
+        asyncio.create_task(self.recorder.event(obj, type_, reason, message or reason))
+
+    async def start(self) -> None:
+        await self.register()
+        await self.wait_pod_cidr()
+        self.pods.add_handlers(self._on_pod, lambda old, new: self._on_pod(new), self._on_pod_deleted)
+        self._tasks = [asyncio.create_task(self.pods.run(), name=f"kubelet-{self.node_name}-pods"),
+                       asyncio.create_task(self._renew_lease(), name=f"kubelet-{self.node_name}-lease")]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(w.stop_all(0) for w in self.workers.values()), return_exceptions=True)
+        for w in self.workers.values():
+            if w._task:
+                w._task.cancel()
+
+
+def dt_micro() -> str:
+    import datetime as dt
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _os_image() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return "Linux"

@@ -1,0 +1,256 @@
+"""One Pod on one node: sandbox, containers, restarts with back-off, readiness, status, graceful stop.
+
+Like the kubelet's pod workers, each Pod has its own task that is poked whenever the Pod changes and that
+converges the node to the Pod spec; status goes back through the pods/status subresource.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+
+from kubenet.apiserver.errors import APIError
+from kubenet.kubelet import probes
+from kubenet.kubelet.containers import ContainerProcess
+from kubenet.kubelet.dns import pod_hosts_file, pod_resolv_conf
+from kubenet.kubelet.images import catalog
+from kubenet.kubelet.sandbox import PodSandbox
+
+log = logging.getLogger(__name__)
+BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+
+
+class ContainerState:
+    """What the kubelet knows of one container across restarts."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.process: ContainerProcess | None = None
+        self.restart_count = 0
+        self.last_termination: dict | None = None
+        self.waiting: tuple[str, str] | None = ("ContainerCreating", "")
+        self.backoff = BACKOFF_START
+        self.next_start = 0.0
+        self.ready = False
+        self.started = False
+
+    @property
+    def name(self) -> str:
+        return self.spec["name"]
+
+
+class PodWorker:
+    def __init__(self, kubelet, pod: dict):
+        self.kubelet = kubelet
+        self.pod = pod
+        self.uid = pod["metadata"]["uid"]
+        self.key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        self.sandbox: PodSandbox | None = None
+        self.containers = {c["name"]: ContainerState(c) for c in pod["spec"].get("containers") or []}
+        self.init_containers = [ContainerState(c) for c in pod["spec"].get("initContainers") or []]
+        self.init_done = not self.init_containers
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._last_status: dict | None = None
+        self.terminated = False
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"pod-{self.key}")
+
+    def update(self, pod: dict) -> None:
+        self.pod = pod
+        self._wake.set()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self.terminated:
+            self._wake.clear()
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pod %s: sync failed", self.key)
+            if self.terminated:
+                break
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._next_deadline())
+            except asyncio.TimeoutError:
+                pass
+
+    def _next_deadline(self) -> float:
+        waits = [s.next_start - time.monotonic() for s in self._all_states() if s.process is None and s.next_start]
+        return max(0.05, min(waits + [1.0]))
+
+    def _all_states(self) -> list[ContainerState]:
+        return self.init_containers + list(self.containers.values())
+
+    # --- the sync loop --------------------------------------------------------------------------------
+    async def sync(self) -> None:
+        if self.pod["metadata"].get("deletionTimestamp"):
+            await self.terminate()
+            return
+        if self.sandbox is None:
+            await self._create_sandbox()
+            await self.write_status()
+        if not self.init_done:
+            await self._run_init_containers()
+        if self.init_done:
+            for state in self.containers.values():
+                await self._converge_container(state)
+        await probes.run_readiness(self)
+        await self.write_status()
+
+    async def _create_sandbox(self) -> None:
+        k = self.kubelet
+        pod = self.pod
+        hostname = (pod["spec"].get("hostname") or pod["metadata"]["name"])[:63]
+        sandbox = PodSandbox(netns=k.config.pod_netns_prefix() + self.uid.replace("-", "")[:12],
+                             node_netns=k.node_netns, hostname=hostname, conflist=k.cni_conflist,
+                             container_id=hashlib.sha256(self.uid.encode()).hexdigest()[:32])
+        ports = [{"hostPort": p["hostPort"], "containerPort": p["containerPort"],
+                  "protocol": p.get("protocol", "TCP").lower(), "hostIP": p.get("hostIP", "")}
+                 for c in pod["spec"].get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")]
+        await sandbox.create_network(ports)
+        try:
+            resolv = pod_resolv_conf(pod, k.node_resolv, k.config.dns_ip, k.config.cluster_domain).render()
+            sandbox.write_files(resolv, pod_hosts_file(pod, sandbox.ip, k.config.cluster_domain))
+            await sandbox.start_pause()
+        except BaseException:
+            await sandbox.delete()
+            raise
+        self.sandbox = sandbox
+        k.recorder_event(pod, "Normal", "Scheduled", None)
+
+    async def _run_init_containers(self) -> None:
+        for state in self.init_containers:
+            if state.process and state.process.exit_code == 0:
+                continue
+            if state.process is None or (state.process.exit_code not in (None, 0)):
+                if not await self._converge_container(state, init=True):
+                    return
+            code = await state.process.wait()
+            if code != 0:
+                if self.pod["spec"].get("restartPolicy") == "Never":
+                    return
+                continue
+        self.init_done = all(s.process and s.process.exit_code == 0 for s in self.init_containers)
+
+    def log_path(self, name: str, attempt: int) -> Path:
+        meta = self.pod["metadata"]
+        return Path("/var/log/pods") / f"{meta['namespace']}_{meta['name']}_{self.uid}" / name / f"{attempt}.log"
+
+    async def _converge_container(self, state: ContainerState, init: bool = False) -> bool:
+        """Start or restart the container per restartPolicy. Returns True if it is (or was just) running."""
+        proc = state.process
+        if proc is not None and proc.running:
+            return True
+        policy = self.pod["spec"].get("restartPolicy", "Always")
+        if proc is not None:  # it exited
+            code = proc.exit_code
+            state.last_termination = {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
+                                      "startedAt": proc.started_at, "finishedAt": proc.finished_at,
+                                      "containerID": f"kubenet://{proc.container_id}"}
+            if policy == "Never" or (policy == "OnFailure" and code == 0) or (init and code == 0):
+                return False
+            if not state.next_start:
+                state.next_start = time.monotonic() + state.backoff
+                state.backoff = min(state.backoff * 2, BACKOFF_MAX)
+                state.waiting = ("CrashLoopBackOff", f"back-off {int(state.backoff / 2)}s restarting failed "
+                                 f"container={state.name} pod={self.pod['metadata']['name']}_"
+                                 f"{self.pod['metadata']['namespace']}({self.uid})")
+            if time.monotonic() < state.next_start:
+                return False
+        elif state.next_start and time.monotonic() < state.next_start:
+            return False
+        try:
+            argv = catalog.container_argv(state.spec)
+        except catalog.ImageNotFound as exc:
+            first = state.waiting is None or state.waiting[0] not in ("ErrImagePull", "ImagePullBackOff")
+            reason = "ErrImagePull" if first else "ImagePullBackOff"
+            state.waiting = (reason, f'Back-off pulling image "{exc}"' if not first else
+                             f'failed to pull and unpack image "{exc}": image not found in the kubenet image '
+                             f"catalog (known: {', '.join(sorted(catalog.CATALOG))}); give the container a "
+                             f"command to run a host program instead")
+            state.next_start = time.monotonic() + state.backoff
+            state.backoff = min(state.backoff * 2, BACKOFF_MAX)
+            if first:
+                self.kubelet.recorder_event(self.pod, "Warning", "Failed", f"Failed to pull image \"{exc}\": "
+                                            f"{state.waiting[1]}")
+            return False
+        except FileNotFoundError as exc:
+            state.waiting = ("CreateContainerError" if proc is None else "RunContainerError",
+                             f'failed to create containerd task: exec: "{exc}": executable file not found in $PATH')
+            state.next_start = time.monotonic() + state.backoff
+            state.backoff = min(state.backoff * 2, BACKOFF_MAX)
+            return False
+        attempt = state.restart_count + (1 if proc is not None else 0)
+        env = await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip)
+        process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,
+                                   cwd=state.spec.get("workingDir"))
+        await process.start(self.sandbox.enter_argv())
+        if proc is not None:
+            state.restart_count += 1
+        state.process = process
+        state.waiting = None
+        state.next_start = 0.0
+        state.started = True
+        asyncio.create_task(self._watch_exit(process))
+        if proc is None:
+            self.kubelet.recorder_event(self.pod, "Normal", "Started", f"Started container {state.name}")
+        return True
+
+    async def _watch_exit(self, process: ContainerProcess) -> None:
+        await process.wait()
+        self.poke()
+
+    # --- termination --------------------------------------------------------------------------------
+    async def terminate(self) -> None:
+        grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
+        await self.stop_all(float(grace))
+        meta = self.pod["metadata"]
+        try:
+            await self.kubelet.client.delete("pods", meta["name"], meta["namespace"], grace_period_seconds=0,
+                                             preconditions={"uid": self.uid})
+        except APIError as exc:
+            if exc.code not in (404, 409):
+                raise
+        self.terminated = True
+
+    async def stop_all(self, grace: float) -> None:
+        states = [s for s in self._all_states() if s.process is not None and s.process.running]
+        await asyncio.gather(*(s.process.stop(grace) for s in states))
+        if self.sandbox is not None:
+            await self.sandbox.delete()
+            self.sandbox = None
+
+    # --- status ---------------------------------------------------------------------------------------
+    async def write_status(self) -> None:
+        from kubenet.kubelet.status import pod_status
+        status = pod_status(self)
+        if status == self._last_status:
+            return
+        meta = self.pod["metadata"]
+        try:
+            updated = await self.kubelet.client.patch("pods", meta["name"], {"status": status}, meta["namespace"],
+                                                      "merge", "status")
+            self.pod = updated
+            self._last_status = status
+        except APIError as exc:
+            if exc.code != 404:
+                raise
+
+
+def container_env_defaults(pod: dict) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            "HOSTNAME": pod["spec"].get("hostname") or pod["metadata"]["name"], "HOME": "/root",
+            "TERM": "xterm"}
+

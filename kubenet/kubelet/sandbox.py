@@ -1,0 +1,98 @@
+"""The Pod sandbox: a network namespace wired by CNI, plus a "pause" process that holds the Pod's UTS
+namespace (hostname = Pod name) and its mount namespace (with the Pod's /etc/resolv.conf and /etc/hosts).
+
+Containers and `kubectl exec` join the pause process's namespaces with nsenter, as containers join the pause
+container on a real node.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cni import api as cni_api
+from kubenet.cluster import kernel
+
+
+@dataclass
+class PodSandbox:
+    netns: str                 # kn-<cluster>-pod-<uid12>
+    node_netns: str            # the node's netns, where cni0 and the host veth live
+    hostname: str
+    conflist: dict
+    container_id: str
+    pause_pid: int | None = None
+    ip: str = ""
+    result: dict = field(default_factory=dict)
+
+    @property
+    def etc_dir(self) -> Path:
+        return Path("/etc/netns") / self.netns
+
+    def _runtime_conf(self, capability_args: dict | None = None) -> cni_api.RuntimeConf:
+        return cni_api.RuntimeConf(container_id=self.container_id, netns=f"/run/netns/{self.netns}",
+                                   ifname="eth0", args={"K8S_POD_INFRA_CONTAINER_ID": self.container_id},
+                                   capability_args=capability_args or {})
+
+    async def create_network(self, port_mappings: list[dict]) -> str:
+        """netns + CNI ADD; returns the Pod IP. On failure nothing is left behind."""
+        await asyncio.to_thread(kernel.netns_add, self.netns)
+        try:
+            caps = {"portMappings": port_mappings} if port_mappings else {}
+            self.result = await asyncio.to_thread(cni_api.add_network_list, self.conflist, self._runtime_conf(caps),
+                                                  f"/run/netns/{self.node_netns}")
+        except BaseException:
+            await self.delete_network()
+            raise
+        ips = self.result.get("ips") or []
+        self.ip = ips[0]["address"].split("/")[0] if ips else ""
+        return self.ip
+
+    def write_files(self, resolv_conf: str, hosts: str) -> None:
+        self.etc_dir.mkdir(parents=True, exist_ok=True)
+        (self.etc_dir / "resolv.conf").write_text(resolv_conf)
+        (self.etc_dir / "hosts").write_text(hosts)
+        (self.etc_dir / "hostname").write_text(self.hostname + "\n")
+
+    async def start_pause(self) -> int:
+        # ip netns exec makes a mount namespace with /etc/netns/<netns>/* bound over /etc; unshare --uts gives
+        # the Pod its own hostname; `sleep infinity` keeps both alive (the pause container's job).
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", self.netns, "unshare", "--uts", "--", "sh", "-c",
+            'hostname "$0" && exec sleep infinity', self.hostname,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True)
+        self.pause_pid = proc.pid
+        self._pause = proc
+        return proc.pid
+
+    def enter_argv(self) -> list[str]:
+        """The prefix that runs a program inside this Pod's namespaces."""
+        return ["nsenter", "-t", str(self.pause_pid), "-n", "-u", "-m", "--"]
+
+    async def stop_pause(self) -> None:
+        if self.pause_pid:
+            try:
+                os.kill(self.pause_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc = getattr(self, "_pause", None)
+            if proc is not None:
+                await proc.wait()
+            self.pause_pid = None
+
+    async def delete_network(self) -> None:
+        # CNI DEL is idempotent and works with the netns gone; the IP lease is released either way.
+        try:
+            await asyncio.to_thread(cni_api.del_network_list, self.conflist, self._runtime_conf(),
+                                    f"/run/netns/{self.node_netns}")
+        finally:
+            await asyncio.to_thread(kernel.netns_delete, self.netns)
+            shutil.rmtree(self.etc_dir, ignore_errors=True)
+
+    async def delete(self) -> None:
+        await self.stop_pause()
+        await self.delete_network()

@@ -1,0 +1,57 @@
+"""Chain names exactly as kube-proxy derives them, so a learner sees the same names as on a real node.
+
+kube-proxy hashes a service port's name (plus the endpoint for SEP chains) with SHA-256, encodes it in
+base32 (RFC 4648 alphabet) and keeps 16 characters: iptables chain names must stay within 28 characters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from kubenet.proxy.serviceport import ServicePortName
+
+SVC_PREFIX = "KUBE-SVC-"
+SVL_PREFIX = "KUBE-SVL-"
+EXT_PREFIX = "KUBE-EXT-"
+FW_PREFIX = "KUBE-FW-"
+SEP_PREFIX = "KUBE-SEP-"
+# Every per-service chain starts with one of these; stale-chain clean-up only ever touches these.
+SERVICE_CHAIN_PREFIXES = (SVC_PREFIX, SVL_PREFIX, EXT_PREFIX, FW_PREFIX, SEP_PREFIX)
+
+
+def hash16(text: str) -> str:
+    """First 16 base32 characters of SHA-256(text)."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return base64.b32encode(digest).decode()[:16]
+
+
+def port_chain_suffix(name: ServicePortName) -> str:
+    # "<ns>/<svc>:<portname><proto>", proto in lower case; the ":<portname>" part is absent for an
+    # unnamed port (ServicePortName.String() in kube-proxy).
+    return hash16(f"{name}{name.protocol.lower()}")
+
+
+def service_chain(name: ServicePortName) -> str:
+    return SVC_PREFIX + port_chain_suffix(name)
+
+
+def local_service_chain(name: ServicePortName) -> str:
+    return SVL_PREFIX + port_chain_suffix(name)
+
+
+def external_chain(name: ServicePortName) -> str:
+    return EXT_PREFIX + port_chain_suffix(name)
+
+
+def firewall_chain(name: ServicePortName) -> str:
+    return FW_PREFIX + port_chain_suffix(name)
+
+
+def endpoint_chain(name: ServicePortName, endpoint: str) -> str:
+    """KUBE-SEP chain for one endpoint given as "ip:port"."""
+    return SEP_PREFIX + hash16(f"{name}{name.protocol.lower()}{endpoint}")
+
+
+def is_service_chain(chain: str) -> bool:
+    return chain.startswith(SERVICE_CHAIN_PREFIXES)

@@ -1,0 +1,290 @@
+"""kube-proxy's iptables mode for one node: IPTablesProxier turns tracker snapshots into one atomic
+`iptables-restore --noflush --counters -w` per sync, inside the node's network namespace.
+
+Sync rules (kube-proxy 1.28+, KEP-3453): a full sync at start, after a failed sync, when the
+KUBE-PROXY-CANARY chain has vanished (someone flushed the tables) and hourly; otherwise a partial sync that
+rewrites the top-level chains and only the chains of Services whose Service or EndpointSlices changed.
+
+`python -m kubenet.proxy.iptables --dry-run services.json slices.json` prints the restore input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubenet.proxy import conntrack, hashing
+from kubenet.proxy.iptables_rules import (
+    FILTER_TOP_CHAINS,
+    KUBE_EXTERNAL_SERVICES,
+    KUBE_FORWARD,
+    KUBE_NODEPORTS,
+    KUBE_POSTROUTING,
+    KUBE_PROXY_CANARY,
+    KUBE_PROXY_FIREWALL,
+    KUBE_SERVICES,
+    NAT_TOP_CHAINS,
+    IPTablesConfig,
+    chain_line,
+    render_restore,
+)
+from kubenet.proxy.netns_exec import CommandError, NetnsExec
+from kubenet.proxy.tracker import ProxyState, ServiceMap
+
+log = logging.getLogger(__name__)
+
+FULL_SYNC_PERIOD = 3600.0  # proxyutil.FullSyncPeriod
+CANARY_TABLES = ("mangle", "nat", "filter")
+RESTORE_ARGV = ["iptables-restore", "--noflush", "--counters", "-w"]
+
+
+class SyncError(RuntimeError):
+    """A sync could not be written; the next sync will be a full one."""
+
+
+@dataclass(frozen=True)
+class JumpRule:
+    """A rule in a built-in chain leading into one of our chains (kube-proxy's iptablesJumpChains)."""
+
+    table: str
+    src_chain: str
+    dst_chain: str
+    comment: str
+    extra: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        # Written in the order the kernel prints it back, so presence is a plain text match on iptables-save.
+        return " ".join((*self.extra, "-m", "comment", "--comment", f'"{self.comment}"', "-j", self.dst_chain))
+
+
+_NEW = ("-m", "conntrack", "--ctstate", "NEW")
+# Each is inserted at position 1 in this order, so in the kernel the last of a chain's rules comes first.
+JUMP_RULES = (
+    JumpRule("filter", "INPUT", KUBE_EXTERNAL_SERVICES, "kubernetes externally-visible service portals", _NEW),
+    JumpRule("filter", "FORWARD", KUBE_EXTERNAL_SERVICES, "kubernetes externally-visible service portals", _NEW),
+    JumpRule("filter", "INPUT", KUBE_NODEPORTS, "kubernetes health check service ports"),
+    JumpRule("filter", "FORWARD", KUBE_SERVICES, "kubernetes service portals", _NEW),
+    JumpRule("filter", "OUTPUT", KUBE_SERVICES, "kubernetes service portals", _NEW),
+    JumpRule("filter", "FORWARD", KUBE_FORWARD, "kubernetes forwarding rules"),
+    JumpRule("filter", "INPUT", KUBE_PROXY_FIREWALL, "kubernetes load balancer firewall", _NEW),
+    JumpRule("filter", "OUTPUT", KUBE_PROXY_FIREWALL, "kubernetes load balancer firewall", _NEW),
+    JumpRule("filter", "FORWARD", KUBE_PROXY_FIREWALL, "kubernetes load balancer firewall", _NEW),
+    JumpRule("nat", "OUTPUT", KUBE_SERVICES, "kubernetes service portals"),
+    JumpRule("nat", "PREROUTING", KUBE_SERVICES, "kubernetes service portals"),
+    JumpRule("nat", "POSTROUTING", KUBE_POSTROUTING, "kubernetes postrouting rules"),
+)
+# Chains that are ours by name in each table (besides KUBE-SVC-/SEP-/... service chains in nat).
+OWN_CHAINS = {
+    "filter": (*FILTER_TOP_CHAINS, KUBE_PROXY_CANARY),
+    "nat": (*NAT_TOP_CHAINS, KUBE_PROXY_CANARY),
+    "mangle": (KUBE_PROXY_CANARY,),
+}
+
+
+@dataclass
+class SavedTables:
+    """Chain names and rule lines per table, from iptables-save."""
+
+    chains: dict[str, set[str]] = field(default_factory=dict)
+    rules: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> SavedTables:
+        saved = cls()
+        table = ""
+        for line in text.splitlines():
+            if line.startswith("*"):
+                table = line[1:].strip()
+                saved.chains.setdefault(table, set())
+                saved.rules.setdefault(table, set())
+            elif line.startswith(":") and table:
+                saved.chains[table].add(line[1:].split()[0])
+            elif line.startswith("-A ") and table:
+                saved.rules[table].add(line)
+        return saved
+
+    def has_chain(self, table: str, chain: str) -> bool:
+        return chain in self.chains.get(table, ())
+
+    def has_rule(self, table: str, rule: str) -> bool:
+        return rule in self.rules.get(table, ())
+
+
+@dataclass
+class SyncResult:
+    full: bool
+    text: str
+    deleted_chains: list[str]
+    seconds: float
+
+
+class IPTablesProxier:
+    """One node's iptables-mode kube-proxy. Feed it watch events (or share a ProxyState with it), then
+    call sync() through a SyncRunner."""
+
+    def __init__(
+        self,
+        node_name: str,
+        node_ips: list[str],
+        cluster_cidr: str,
+        netns: str | None,
+        masquerade_all: bool = False,
+        *,
+        state: ProxyState | None = None,
+        masquerade_bit: int = 14,
+        random_fully: bool = True,
+        full_sync_period: float = FULL_SYNC_PERIOD,
+        conntrack_cleanup: bool = True,
+    ) -> None:
+        self.node_name = node_name
+        self.state = state or ProxyState(node_name)
+        self.config = IPTablesConfig(cluster_cidr=cluster_cidr, masquerade_all=masquerade_all,
+                                     masquerade_bit=masquerade_bit, random_fully=random_fully,
+                                     node_ips=tuple(node_ips))
+        self.netns = NetnsExec(netns)
+        self.full_sync_period = full_sync_period
+        self.conntrack_cleanup = conntrack_cleanup
+        self.need_full_sync = True
+        self.last_full_sync = 0.0
+        self.last_result: SyncResult | None = None
+        self._synced_services: ServiceMap = {}
+        self._known_chains: set[str] = set()  # nat service chains as of the last successful sync
+        self._lock = threading.Lock()  # one sync at a time, whatever thread calls it
+
+    def on_service(self, event_type: str, svc: dict[str, Any]) -> bool:
+        return self.state.on_service(event_type, svc)
+
+    def on_endpoint_slice(self, event_type: str, endpoint_slice: dict[str, Any]) -> bool:
+        return self.state.on_endpoint_slice(event_type, endpoint_slice)
+
+    def render(self, full: bool = True) -> str:
+        """The restore input the next sync would write (full, or partial over the pending changes),
+        without touching the kernel or consuming the pending changes."""
+        snap = self.state.snapshot(reset_changes=False)
+        return render_restore(snap.services, snap.endpoints, self.config, None if full else snap.changed,
+                              self._known_chains).text
+
+    def sync(self) -> None:
+        """Write the rules; raises SyncError (and schedules a full resync) when the kernel refuses them."""
+        with self._lock:
+            start = time.monotonic()
+            try:
+                saved = SavedTables.parse(self.netns.run(["iptables-save"]).stdout)
+            except CommandError as err:
+                self.need_full_sync = True
+                raise SyncError(f"iptables-save failed: {err}") from err
+            if not all(saved.has_chain(t, KUBE_PROXY_CANARY) for t in CANARY_TABLES):
+                if not self.need_full_sync:
+                    log.info("%s: KUBE-PROXY-CANARY is gone, the tables were flushed: full resync", self.node_name)
+                self.need_full_sync = True
+            full = self.need_full_sync or time.monotonic() - self.last_full_sync > self.full_sync_period
+            # From here on the pending changes are consumed: any failure must force a full sync.
+            snap = self.state.snapshot()
+            try:
+                if full:
+                    self._ensure_base(saved)
+                rendered = render_restore(snap.services, snap.endpoints, self.config,
+                                          None if full else snap.changed, saved.chains.get("nat", set()))
+                self.netns.run(RESTORE_ARGV, input_text=rendered.text)
+            except CommandError as err:
+                self.need_full_sync = True
+                raise SyncError(f"iptables-restore failed: {err}") from err
+            except BaseException:
+                self.need_full_sync = True  # the changes are consumed; only a full sync can recover
+                raise
+            if full:
+                self.need_full_sync = False
+                self.last_full_sync = time.monotonic()
+            self._known_chains = rendered.active_nat_chains
+            self._after_sync(snap.services, snap.endpoints, snap.changed, full)
+            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, time.monotonic() - start)
+
+    def _ensure_base(self, saved: SavedTables) -> None:
+        """Canary chains, our top-level chains and the jumps from the built-in chains, created where missing
+        in one restore (kube-proxy does the same with EnsureChain/EnsureRule at each full sync)."""
+        lines: list[str] = []
+        for table in ("mangle", "filter", "nat"):
+            wanted = [KUBE_PROXY_CANARY] + [j.dst_chain for j in JUMP_RULES if j.table == table]
+            missing_chains = dict.fromkeys(c for c in wanted if not saved.has_chain(table, c))
+            missing_jumps = [j for j in JUMP_RULES if j.table == table
+                             and not saved.has_rule(table, f"-A {j.src_chain} {j.spec}")]
+            if missing_chains or missing_jumps:
+                lines += [f"*{table}", *map(chain_line, missing_chains),
+                          *(f"-I {j.src_chain} 1 {j.spec}" for j in missing_jumps), "COMMIT"]
+        if lines:
+            self.netns.run(RESTORE_ARGV, input_text="\n".join(lines) + "\n")
+
+    def _after_sync(self, services: ServiceMap, endpoints: Any, changed: set[Any], full: bool) -> None:
+        removed = {n: s for n, s in self._synced_services.items() if n not in services}
+        self._synced_services = services
+        if not self.conntrack_cleanup:
+            return
+        touched_udp = any(s.protocol == "UDP" and (full or n in changed) for n, s in services.items())
+        if touched_udp or any(s.protocol == "UDP" for s in removed.values()):
+            try:
+                conntrack.clear_stale_udp(self.netns, services, endpoints, removed)
+            except CommandError as err:
+                # Rules are in place; stale UDP flows only delay fail-over, so the sync still counts.
+                log.warning("%s: conntrack clean-up failed: %s", self.node_name, err)
+
+    def cleanup(self) -> None:
+        """Remove every jump rule and chain this proxier (or a crashed one) made in the node's netns."""
+        with self._lock:
+            saved = SavedTables.parse(self.netns.run(["iptables-save"]).stdout)
+            lines: list[str] = []
+            for table, own in OWN_CHAINS.items():
+                chains = [c for c in own if saved.has_chain(table, c)]
+                if table == "nat":
+                    chains += sorted(c for c in saved.chains.get("nat", ()) if hashing.is_service_chain(c))
+                jumps = [j for j in JUMP_RULES if j.table == table
+                         and saved.has_rule(table, f"-A {j.src_chain} {j.spec}")]
+                if not chains and not jumps:
+                    continue
+                # Declaring a chain flushes it, which drops the references between our chains before -X.
+                lines += [f"*{table}", *map(chain_line, chains), *(f"-D {j.src_chain} {j.spec}" for j in jumps),
+                          *(f"-X {c}" for c in chains), "COMMIT"]
+            if lines:
+                self.netns.run(RESTORE_ARGV, input_text="\n".join(lines) + "\n")
+            self.need_full_sync = True
+            self._known_chains = set()
+            self._synced_services = {}
+
+
+def _load_items(path: str) -> list[dict[str, Any]]:
+    """A JSON file holding a List (items), a bare array, or a single object."""
+    with open(path) as f:
+        data = json.load(f)
+    if isinstance(data, dict):
+        return list(data["items"]) if "items" in data else [data]
+    return list(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kubenet.proxy.iptables",
+                                     description="Print the iptables-restore input kube-proxy would write.")
+    parser.add_argument("--dry-run", action="store_true", required=True, help="print, do not apply")
+    parser.add_argument("services", help="JSON file: Service list (kubectl get svc -A -o json)")
+    parser.add_argument("slices", help="JSON file: EndpointSlice list")
+    parser.add_argument("--node-name", default="kind-worker")
+    parser.add_argument("--node-ip", action="append", default=[])
+    parser.add_argument("--cluster-cidr", default="10.244.0.0/16")
+    parser.add_argument("--masquerade-all", action="store_true")
+    args = parser.parse_args(argv)
+    proxier = IPTablesProxier(args.node_name, args.node_ip, args.cluster_cidr, None, args.masquerade_all)
+    for svc in _load_items(args.services):
+        proxier.on_service("ADDED", svc)
+    for endpoint_slice in _load_items(args.slices):
+        proxier.on_endpoint_slice("ADDED", endpoint_slice)
+    sys.stdout.write(proxier.render(full=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Rate-limited sync loop (kube-proxy's BoundedFrequencyRunner, in asyncio).
+
+Requests coalesce: however many arrive, sync runs at most once per min_sync_period. Without requests it
+still runs every sync_period, and a failed sync is retried after sync_period (sooner if requested). The
+sync itself is blocking (it runs iptables tools), so it runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        sync: Callable[[], None],
+        min_sync_period: float = 1.0,
+        sync_period: float = 30.0,
+        name: str = "sync-runner",
+    ) -> None:
+        if min_sync_period < 0 or sync_period <= 0:
+            raise ValueError("min_sync_period must be >= 0 and sync_period > 0")
+        self._sync = sync
+        self.min_sync_period = min_sync_period
+        self.sync_period = sync_period
+        self.name = name
+        self.syncs = 0  # attempts, successful or not
+        self.failures = 0
+        self.last_error: BaseException | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._requested = False
+        self._stopping = False
+
+    def request(self) -> None:
+        """Ask for a sync soon; safe to call from any thread, and before run() has started."""
+        self._requested = True
+        if self._loop is None or self._wakeup is None:
+            return  # run() will see _requested when it starts
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._wakeup.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._loop is not None and self._wakeup is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        """Loop until stop(). The first sync happens on the first request() (kube-proxy waits for its
+        informers to sync before asking) or after sync_period."""
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        last_start: float | None = None
+        next_due = self._loop.time() + self.sync_period
+        while not self._stopping:
+            if not self._requested:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), max(0.0, next_due - self._loop.time()))
+                except TimeoutError:
+                    pass
+            self._wakeup.clear()
+            if self._stopping:
+                break
+            if last_start is not None:
+                # Later requests that land while we wait are served by this same run: that is the coalescing.
+                delay = last_start + self.min_sync_period - self._loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                    if self._stopping:
+                        break
+            self._requested = False
+            self._wakeup.clear()
+            last_start = self._loop.time()
+            self.syncs += 1
+            try:
+                await asyncio.to_thread(self._sync)
+                self.last_error = None
+            except Exception as err:  # noqa: BLE001 - the loop must survive any sync failure; logged, retried
+                self.failures += 1
+                self.last_error = err
+                log.error("%s: sync failed, retrying in %.3gs: %s", self.name, self.sync_period, err)
+            next_due = last_start + self.sync_period
