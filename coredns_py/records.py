@@ -7,11 +7,12 @@ Names outside the zone go to the next handler (forward.py), as `fallthrough` doe
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from dnslib import AAAA, CNAME, NS, PTR, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSQuestion, DNSRecord
 
 from coredns_py.chain import Handler, Reply, Request
-from coredns_py.model import ip_from_dashed
+from coredns_py.model import PortSpec, Service, ip_from_dashed
 from coredns_py.zone import ClusterZone, ReadyEndpoint
 
 SCHEMA_VERSION = "1.1.0"  # spec 2.2: dns-version TXT
@@ -117,7 +118,7 @@ class KubernetesPlugin:
             return _Answer(answer=[RR(owner, QTYPE.NS, rdata=NS(ns_name), ttl=self.ttl)], additional=glue)
         return self._nodata()
 
-    def _service(self, owner: str, service, qtype: int) -> _Answer:
+    def _service(self, owner: str, service: Service, qtype: int) -> _Answer:
         if service.headless:
             endpoints = self.zone.ready_endpoints(service.namespace, service.name)
             if not endpoints:
@@ -129,18 +130,18 @@ class KubernetesPlugin:
             return self._srv(owner, service, None, None, qtype)
         return self._addresses(owner, service.cluster_ips, qtype)
 
-    def _endpoint(self, owner: str, service, label: str, qtype: int) -> _Answer:
+    def _endpoint(self, owner: str, service: Service, label: str, qtype: int) -> _Answer:
         # Spec 2.4.1 (headless) and CoreDNS for ClusterIP services: <hostname or dashed-ip>.<svc>.<ns>.svc.<zone>
         addresses = [e.address for e in self.zone.ready_endpoints(service.namespace, service.name) if e.label == label]
         if not addresses:
             return self._nxdomain()
         return self._addresses(owner, addresses, qtype)
 
-    def _srv(self, owner: str, service, port_name: str | None, protocol: str | None, qtype: int) -> _Answer:
+    def _srv(self, owner: str, service: Service, port_name: str | None, protocol: str | None, qtype: int) -> _Answer:
         """Spec 2.3.2 / 2.4.2: one SRV per named port (per ready endpoint for headless services); a bare
         service name (port_name None) lists all ports, as CoreDNS does."""
 
-        def matches(port) -> bool:
+        def matches(port: PortSpec) -> bool:
             if port_name is None:
                 return True
             return port.name != "" and port.name.lower() == port_name and port.protocol == protocol
@@ -177,7 +178,7 @@ class KubernetesPlugin:
             return self._nxdomain()
         return self._addresses(owner, [address], qtype)
 
-    def _addresses(self, owner: str, addresses, qtype: int) -> _Answer:
+    def _addresses(self, owner: str, addresses: Iterable[str], qtype: int) -> _Answer:
         """A and AAAA at a name that exists: the wrong family (or another type) is NODATA, not NXDOMAIN."""
         records = []
         for address in addresses:

@@ -144,8 +144,10 @@ class DNSServer:
             return reply.pack()
         if transport == "udp":
             limit = min(max(option.rclass, CLASSIC_UDP_SIZE), SERVER_UDP_SIZE) if option else CLASSIC_UDP_SIZE
-            if len(answer) > limit:
-                answer = _truncated(message, option is not None)
+        else:
+            limit = 65535  # RFC 1035 4.2.2: the TCP length prefix is 16 bits (a headless service of ~4000 Pods)
+        if len(answer) > limit:
+            answer = _truncated(message, option is not None)
         if result.cacheable:
             self.cache.put(transport, bytes(data[2:]), bytes(answer[2:]), generation)
         return answer

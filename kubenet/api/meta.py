@@ -45,3 +45,12 @@ def set_condition(conditions: list[dict], ctype: str, status: str, reason: str =
         cond["lastUpdateTime"] = now
     conditions.append(cond)
     return True
+
+
+def without_nulls(value):
+    """The object as Go sees it after decoding: a JSON null and an absent field are the same zero value."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value

@@ -58,7 +58,7 @@ class APIServer:
         return app
 
     async def start(self, hosts: list[str], port: int, tls: bool = True) -> None:
-        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         ctx = self.ssl_context() if tls and self.pki else None
         for host in hosts:

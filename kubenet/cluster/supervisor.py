@@ -15,21 +15,16 @@ import sys
 
 import uvloop
 
-from kubenet.apiserver.pki import ensure_pki, kubeconfig, read_tokens, write_kubeconfig
-from kubenet.apiserver.registry import Registry
-from kubenet.apiserver.server import APIServer
+from kubenet.apiserver.pki import kubeconfig, read_tokens, write_kubeconfig
 from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
-from kubenet.cluster.bootstrap import bootstrap
 from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster.controlplane import ControlPlane, cluster_pki
 from kubenet.cluster.nodeports import LocalhostNodePorts
 from kubenet.cluster.routes import Router
 from kubenet.cluster.topology import HostBridge, NodeNetwork
-from kubenet.controllers import nodeipam
-from kubenet.controllers.manager import ControllerManager
 from kubenet.kubelet.kubelet import Kubelet
 from kubenet.proxy.kube_proxy import KubeProxy
-from kubenet.store import SQLiteStore
 
 log = logging.getLogger("kubenet.supervisor")
 
@@ -37,8 +32,7 @@ log = logging.getLogger("kubenet.supervisor")
 class Supervisor:
     def __init__(self, config: ClusterConfig):
         self.config = config
-        self.store: SQLiteStore | None = None
-        self.apiserver: APIServer | None = None
+        self.plane: ControlPlane | None = None
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: list[KubeProxy] = []
         self.tasks: list[asyncio.Task] = []
@@ -56,14 +50,11 @@ class Supervisor:
         c = self.config
         c.data.mkdir(parents=True, exist_ok=True)
         self._status("certificates")
-        pki = ensure_pki(c.data / "pki", ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                                          f"kubernetes.default.svc.{c.cluster_domain}", c.node_names[0]
-                                          if c.node_names else "control-plane"],
-                         ["127.0.0.1", c.host_ip, c.kubernetes_service_ip])
-        write_kubeconfig(c.admin_kubeconfig, kubeconfig(pki, c.name, f"https://127.0.0.1:{c.api_port}"))
+        self.plane = ControlPlane(c, ["127.0.0.1", c.host_ip])
+        self.plane.node_agents = self.kubelets
+        pki = cluster_pki(c)
         pod_config = kubeconfig(pki, c.name, f"https://{c.kubernetes_service_ip}:443")
-        token = next(iter(read_tokens(pki)))
-        pod_config["users"][0]["user"] = {"token": token}
+        pod_config["users"][0]["user"] = {"token": next(iter(read_tokens(pki)))}
         write_kubeconfig(c.data / "pod-kubeconfig", pod_config)
 
         self._status("network")
@@ -71,20 +62,7 @@ class Supervisor:
         await asyncio.gather(*(asyncio.to_thread(n.create) for n in self.nodes))
 
         self._status("control-plane")
-        self.store = SQLiteStore(str(c.data / "store.db"))
-        registry = Registry(self.store, c.service_cidr, c.node_port_range, c.dns_ip)
-        self.apiserver = APIServer(registry, pki, f"{c.host_ip}:{c.api_port}", node_agents=self.kubelets)
-        await self.apiserver.start(["127.0.0.1", c.host_ip], c.api_port)
-        client = LocalClient(registry)
-        await bootstrap(client, c, with_dns=bool(self.nodes))
-        nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
-        self.controllers = ControllerManager(client)
-        self.controllers.start()
-        import importlib.util  # TEMPORARY until the scheduler lands
-        if importlib.util.find_spec("kubenet.scheduler.scheduler"):
-            from kubenet.scheduler.scheduler import Scheduler
-            self.scheduler = Scheduler(client)
-            self.tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+        client = await self.plane.start(with_dns=bool(self.nodes))
 
         if self.nodes:
             self._status("nodes")
@@ -125,12 +103,8 @@ class Supervisor:
             await p.stop()
         for t in self.tasks:
             t.cancel()
-        if hasattr(self, "controllers"):
-            await self.controllers.stop()
-        if self.apiserver:
-            await self.apiserver.stop()
-        if self.store:
-            self.store.close()
+        if self.plane is not None and hasattr(self.plane, "store"):
+            await self.plane.stop()
 
 
 async def amain(config: ClusterConfig) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 
 from kubenet.api.meta import controller_of, controller_ref
 from kubenet.api.selectors import selector_matches
@@ -249,12 +248,12 @@ class DeploymentController(Controller):
         operation = "up" if to_add > 0 else "down"
         # Largest first; among equals the newer grows first and the older shrinks first.
         if to_add > 0:
-            live.sort(key=lambda rs: (-du.replicas(rs), _neg_time(rs)))
+            live.sort(key=lambda rs: (-du.replicas(rs), du.newest_first_key(rs)))
         else:
             live.sort(key=lambda rs: (-du.replicas(rs), rs["metadata"].get("creationTimestamp") or ""))
         sizes, added = {}, 0
         for rs in live:
-            proportion = self._proportion(rs, d, to_add, added) if to_add else 0
+            proportion = du.proportion(rs, d, to_add, added) if to_add else 0
             sizes[rs["metadata"]["name"]] = du.replicas(rs) + proportion
             added += proportion
         for i, rs in enumerate(live):
@@ -262,26 +261,6 @@ class DeploymentController(Controller):
             if i == 0 and to_add:
                 size = max(0, size + to_add - added)  # leftovers go to the largest
             await self._scale_rs(rs, size, d, operation)
-
-    @staticmethod
-    def _proportion(rs: dict, d: dict, to_add: int, added: int) -> int:
-        """GetProportion: this ReplicaSet's share of the change, from the Deployment size it was made for."""
-        if du.replicas(rs) == 0 or to_add == 0 or to_add == added:
-            return 0
-        if du.replicas(d) == 0:
-            fraction = -du.replicas(rs)
-        else:
-            try:
-                before = int((rs["metadata"].get("annotations") or {})[du.MAX_REPLICAS])
-            except (KeyError, ValueError):
-                before = 0
-            before = before or int((d.get("status") or {}).get("replicas") or 0)
-            if not before:
-                return 0
-            exact = du.replicas(rs) * (du.replicas(d) + du.max_surge(d)) / before
-            fraction = math.floor(exact + 0.5) - du.replicas(rs)  # Go's math.Round: halves away from zero
-        allowed = to_add - added
-        return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
     async def _scale_rs(self, rs: dict, size: int, d: dict, operation: str | None = None) -> tuple[bool, dict]:
         old_size = du.replicas(rs)
@@ -417,39 +396,10 @@ class DeploymentController(Controller):
             await self._write_status(d)
 
     async def _sync_rollout_status(self, all_rss: list[dict], new_rs: dict | None, d: dict) -> None:
-        status = du.calculate_status(all_rss, new_rs, d)
-        current = du.get_condition(d.get("status") or {}, "Progressing")
-        if not du.has_progress_deadline(d):
-            du.remove_condition(status, "Progressing")
-        complete_before = current is not None and current.get("reason") == du.NEW_RS_AVAILABLE and \
-            status["replicas"] == status["updatedReplicas"]
-        subject = f'ReplicaSet "{new_rs["metadata"]["name"]}"' if new_rs else f'Deployment "{d["metadata"]["name"]}"'
-        if du.has_progress_deadline(d) and not complete_before:
-            if du.deployment_complete(d, status):
-                du.set_condition(status, du.new_condition("Progressing", "True", du.NEW_RS_AVAILABLE,
-                                                          f"{subject} has successfully progressed."))
-            elif du.deployment_progressing(d, status):
-                cond = du.new_condition("Progressing", "True", du.RS_UPDATED, f"{subject} is progressing.")
-                if current is not None:
-                    if current.get("status") == "True":
-                        cond["lastTransitionTime"] = current.get("lastTransitionTime")
-                    du.remove_condition(status, "Progressing")
-                du.set_condition(status, cond)
-            elif _timed_out(d, status):
-                du.set_condition(status, du.new_condition("Progressing", "False", du.TIMED_OUT,
-                                                          f"{subject} has timed out progressing."))
-        failure = next((c for rs in all_rss if rs for c in (rs.get("status") or {}).get("conditions") or []
-                        if c.get("type") == "ReplicaFailure" and c.get("status") == "True"), None)
-        if failure:
-            du.set_condition(status, du.new_condition("ReplicaFailure", "True", failure.get("reason", ""),
-                                                      failure.get("message", "")))
-        else:
-            du.remove_condition(status, "ReplicaFailure")
-        if status == (d.get("status") or {}):
-            self._requeue_stuck(d, status)
-            return
-        d["status"] = status
-        await self._write_status(d)
+        status = du.rollout_status(all_rss, new_rs, d)
+        if status != (d.get("status") or {}):
+            d["status"] = status
+            await self._write_status(d)
         self._requeue_stuck(d, status)
 
     def _requeue_stuck(self, d: dict, status: dict) -> None:
@@ -459,20 +409,6 @@ class DeploymentController(Controller):
         left = du.seconds_until_timeout(d, status)
         if left is not None:
             self.queue.add_after(f"{d['metadata']['namespace']}/{d['metadata']['name']}", max(left, 0) + 1)
-
-
-def _timed_out(d: dict, status: dict) -> bool:
-    cond = du.get_condition(status, "Progressing")
-    if cond is not None and cond.get("reason") == du.TIMED_OUT:
-        return True
-    left = du.seconds_until_timeout(d, status)
-    return left is not None and left <= 0
-
-
-def _neg_time(rs: dict) -> str:
-    """Sort key for newest-first among equals (creationTimestamp strings sort as times)."""
-    ts = rs["metadata"].get("creationTimestamp") or ""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in ts)
 
 
 CONTROLLER = DeploymentController

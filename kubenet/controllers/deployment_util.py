@@ -10,6 +10,7 @@ import math
 import struct
 import time
 
+from kubenet.api.meta import without_nulls
 from kubenet.api.meta import controller_of, now_rfc3339, parse_time
 
 HASH_LABEL = "pod-template-hash"
@@ -55,14 +56,14 @@ def compute_hash(template: dict, collision_count: int | None = None) -> str:
     """controller.ComputeHash: FNV-32a of the template (+ collisionCount as 8 little-endian bytes), rendered
     as the decimal of the sum through SafeEncodeString. The real one hashes Go's %#v dump of the struct,
     which Python cannot reproduce; we hash canonical JSON instead, so values differ but the shape is real."""
-    h = fnv32a(json.dumps(template, sort_keys=True, separators=(",", ":")).encode())
+    h = fnv32a(json.dumps(without_nulls(template), sort_keys=True, separators=(",", ":")).encode())
     if collision_count is not None:
         h = fnv32a(struct.pack("<I", collision_count & 0xFFFFFFFF) + b"\0\0\0\0", h)
     return safe_encode(str(h))
 
 
 def template_without_hash(template: dict) -> dict:
-    t = copy.deepcopy(template or {})
+    t = without_nulls(template or {})
     labels = (t.get("metadata") or {}).get("labels")
     if labels:
         labels.pop(HASH_LABEL, None)
@@ -180,6 +181,31 @@ def find_active_or_latest(new_rs: dict | None, old_rss: list[dict]) -> dict | No
     return live[0] if len(live) == 1 else None
 
 
+def proportion(rs: dict, d: dict, to_add: int, added: int) -> int:
+    """GetProportion: this ReplicaSet's share of a scaling change, from the Deployment size it was made for."""
+    if replicas(rs) == 0 or to_add == 0 or to_add == added:
+        return 0
+    if replicas(d) == 0:
+        fraction = -replicas(rs)
+    else:
+        try:
+            before = int((rs["metadata"].get("annotations") or {})[MAX_REPLICAS])
+        except (KeyError, ValueError):
+            before = 0
+        before = before or int((d.get("status") or {}).get("replicas") or 0)
+        if not before:
+            return 0
+        exact = replicas(rs) * (replicas(d) + max_surge(d)) / before
+        fraction = math.floor(exact + 0.5) - replicas(rs)  # Go's math.Round: halves away from zero
+    allowed = to_add - added
+    return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
+
+
+def newest_first_key(rs: dict) -> str:
+    """Sort key putting newer ReplicaSets first (creationTimestamp strings sort as times)."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in rs["metadata"].get("creationTimestamp") or "")
+
+
 # --- annotations ----------------------------------------------------------------------------------------
 
 def set_replicas_annotations(rs: dict, desired: int, max_replicas: int) -> bool:
@@ -254,6 +280,7 @@ def calculate_status(all_rss: list[dict], new_rs: dict | None, d: dict) -> dict:
               "readyReplicas": status_sum(rss, "readyReplicas"),
               "availableReplicas": available,
               "unavailableReplicas": max(0, total - available)}
+    status = {k: v for k, v in status.items() if v}  # all omitempty on the wire
     old = d.get("status") or {}
     if old.get("collisionCount") is not None:
         status["collisionCount"] = old["collisionCount"]
@@ -292,6 +319,49 @@ def seconds_until_timeout(d: dict, status: dict, now: float | None = None) -> fl
         return None
     deadline = since.timestamp() + int(d["spec"].get("progressDeadlineSeconds", 600))
     return deadline - (now if now is not None else time.time())
+
+
+def timed_out(d: dict, status: dict) -> bool:
+    cond = get_condition(status, "Progressing")
+    if cond is not None and cond.get("reason") == TIMED_OUT:
+        return True
+    left = seconds_until_timeout(d, status)
+    return left is not None and left <= 0
+
+
+def rollout_status(all_rss: list[dict], new_rs: dict | None, d: dict) -> dict:
+    """syncRolloutStatus: the status with Progressing moved on (progressing, complete or timed out)."""
+    status = calculate_status(all_rss, new_rs, d)
+    current = get_condition(d.get("status") or {}, "Progressing")
+    if not has_progress_deadline(d):
+        remove_condition(status, "Progressing")
+    complete_before = current is not None and current.get("reason") == NEW_RS_AVAILABLE and \
+        status.get("replicas", 0) == status.get("updatedReplicas", 0)
+    subject = f'ReplicaSet "{new_rs["metadata"]["name"]}"' if new_rs else f'Deployment "{d["metadata"]["name"]}"'
+    if has_progress_deadline(d) and not complete_before:
+        if deployment_complete(d, status):
+            set_condition(status, new_condition("Progressing", "True", NEW_RS_AVAILABLE,
+                                                f"{subject} has successfully progressed."))
+        elif deployment_progressing(d, status):
+            # Progress refreshes lastUpdateTime even with the same reason (that is what the deadline counts from).
+            cond = new_condition("Progressing", "True", RS_UPDATED, f"{subject} is progressing.")
+            if current is not None:
+                if current.get("status") == "True":
+                    cond["lastTransitionTime"] = current.get("lastTransitionTime")
+                remove_condition(status, "Progressing")
+            set_condition(status, cond)
+        elif timed_out(d, status):
+            set_condition(status, new_condition("Progressing", "False", TIMED_OUT,
+                                                f"{subject} has timed out progressing."))
+    # A ReplicaSet that cannot create Pods (quota, admission) shows through on the Deployment.
+    failure = next((c for rs in all_rss if rs for c in (rs.get("status") or {}).get("conditions") or []
+                    if c.get("type") == "ReplicaFailure" and c.get("status") == "True"), None)
+    if failure:
+        set_condition(status, new_condition("ReplicaFailure", "True", failure.get("reason", ""),
+                                            failure.get("message", "")))
+    else:
+        remove_condition(status, "ReplicaFailure")
+    return status
 
 
 def owned_by(obj: dict, owner: dict) -> bool:

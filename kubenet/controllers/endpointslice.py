@@ -89,6 +89,10 @@ class EndpointSliceController(Controller):
         self.slices.add_handlers(self._slice_changed, lambda old, new: self._slice_changed(new), self._slice_deleted)
         self.nodes.add_handlers(None, self._node_updated, None)
 
+    @property
+    def component(self) -> str:
+        return "endpoint-slice-controller"  # the event source the real controller uses
+
     # --- handlers: only turn objects into Service keys ------------------------------------------------------
     def _service_added(self, svc: dict) -> None:
         self.service_index.add(svc)

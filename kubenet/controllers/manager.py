@@ -16,16 +16,7 @@ CONTROLLER_MODULES = ["deployment", "replicaset", "garbagecollector", "namespace
 
 
 def available_controllers() -> list[type[Controller]]:
-    out = []
-    for name in CONTROLLER_MODULES:
-        try:
-            module = importlib.import_module(f"kubenet.controllers.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"kubenet.controllers.{name}":
-                raise
-            continue  # not built yet
-        out.append(module.CONTROLLER)
-    return out
+    return [importlib.import_module(f"kubenet.controllers.{name}").CONTROLLER for name in CONTROLLER_MODULES]
 
 
 class ControllerManager:

@@ -18,11 +18,11 @@ class NodeIPAMController(Controller):
         self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
 
     def _taken(self) -> set[str]:
-        return {n["spec"]["podCIDR"] for n in self.nodes.list() if n["spec"].get("podCIDR")}
+        return {n["spec"]["podCIDR"] for n in self.nodes.list() if (n.get("spec") or {}).get("podCIDR")}
 
     async def reconcile(self, key: str) -> None:
         node = self.nodes.get(key)
-        if node is None or node["spec"].get("podCIDR"):
+        if node is None or (node.get("spec") or {}).get("podCIDR"):
             return
         taken = self._taken()
         for subnet in ipaddress.ip_network(self.pod_cidr).subnets(new_prefix=self.node_mask):

@@ -348,6 +348,9 @@ class ReplicaSetController(Controller):
         status["readyReplicas"] = sum(1 for p in active if is_pod_ready(p))
         status["availableReplicas"] = sum(1 for p in active if is_pod_available(p, min_ready, now))
         status["observedGeneration"] = rs["metadata"].get("generation", 1)
+        for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
+            if not status[field]:
+                del status[field]  # omitempty on the wire; `replicas` is always written
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         if manage_error is not None:
             old = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)

@@ -17,6 +17,7 @@ from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
+from kubenet.kubelet.streaming import ExecProcess, StreamError, read_logs
 
 log = logging.getLogger(__name__)
 LEASE_DURATION = 40
@@ -175,6 +176,43 @@ class Kubelet:
 
     async def container_env(self, pod: dict, container: dict, pod_ip: str) -> dict[str, str]:
         return {**container_env_defaults(pod), **await container_env(self, pod, container, pod_ip)}
+
+    # --- streaming (what the API server's pods/log and pods/exec reach) -----------------------------------
+    def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
+        worker = self.workers.get(pod["metadata"]["uid"])
+        state = worker.containers.get(container) if worker else None
+        if state is None and worker is not None:
+            state = next((s for s in worker.init_containers if s.name == container), None)
+        if worker is None or state is None or state.process is None:
+            waiting = state.waiting[0] if state is not None and state.waiting else "ContainerCreating"
+            raise StreamError(f'container "{container}" in pod "{pod["metadata"]["name"]}" is waiting to start: '
+                              f"{waiting}")
+        return worker, state
+
+    def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
+             tail_lines: int | None = None, timestamps: bool = False, limit_bytes: int | None = None):
+        worker, state = self._container(pod, container)
+        attempt = state.restart_count - (1 if previous else 0)
+        if previous and attempt < 0:
+            raise StreamError(f'previous terminated container "{container}" in pod "{pod["metadata"]["name"]}" '
+                              "not found")
+        proc = state.process
+
+        def running() -> bool:
+            return not previous and proc.running and state.process is proc
+        return read_logs(worker.log_path(container, attempt), follow and not previous, tail_lines, timestamps,
+                         limit_bytes, running)
+
+    async def exec(self, pod: dict, container: str, command: list[str], tty: bool) -> ExecProcess:
+        worker, state = self._container(pod, container)
+        if not state.process.running or worker.sandbox is None:
+            raise StreamError(f'unable to upgrade connection: container not found ("{container}")')
+        env = await self.container_env(worker.pod, state.spec, worker.sandbox.ip)
+        if tty:
+            env.setdefault("TERM", "xterm")
+        process = ExecProcess(worker.sandbox.enter_argv() + list(command), env, tty)
+        await process.start()
+        return process
 
     def recorder_event(self, obj: dict, type_: str, reason: str, message: str | None) -> None:
         if reason == "Scheduled":

@@ -140,9 +140,13 @@ class Store:
     def _compact_before(self, revision: int) -> None:
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close_watchers(self) -> None:
+        """End every open watch (its readers see the stream close), e.g. before the server stops."""
         for w in list(self._watchers):
             w.close()
+
+    def close(self) -> None:
+        self.close_watchers()
 
     # --- reads ---------------------------------------------------------------------------------
     def get(self, key: str) -> dict:

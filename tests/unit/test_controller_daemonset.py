@@ -107,7 +107,7 @@ def test_rolling_update_replaces_one_node_at_a_time():
                 by_node = await pods_by_node(c)
                 return by_node if len(by_node) == 3 else None
             by_node = await c.until(three)
-            for node, p in by_node.items():
+            for p in by_node.values():
                 await c.set_pod_status(p["metadata"]["name"])
             old_hash = next(iter(by_node.values()))["metadata"]["labels"]["controller-revision-hash"]
             ds = await c.client.get("daemonsets.apps", "agent", "default")

@@ -92,7 +92,7 @@ class Cluster:
             await self.client.update("pods", pod, ns)
         try:
             await self.client.delete("pods", name, ns, grace_period_seconds=0)
-        except Exception as exc:  # noqa: BLE001 - already gone with its last finalizer
+        except Exception as exc:
             if getattr(exc, "code", None) != 404:
                 raise
 

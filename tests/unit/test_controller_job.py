@@ -138,7 +138,7 @@ def test_indexed_job_gives_each_pod_its_index():
 
 
 def test_active_deadline_with_a_fake_clock():
-    now = [dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)]
 
     async def story():
         async with Cluster((JobController, {"clock": lambda: now[0]})) as c:

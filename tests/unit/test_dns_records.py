@@ -130,6 +130,13 @@ def test_endpoints_without_hostname_are_named_by_dashed_ip_also_under_clusterip_
     assert dns.ask("10-244-2-12.web." + LAB).header.rcode == RCODE.NXDOMAIN  # not ready
 
 
+def test_ipv6_endpoints_have_aaaa_and_dashed_names_and_ipv6_pod_names_work(dns):
+    assert answers(dns.ask("v6." + LAB, "AAAA")) == ["fd00:10:244:1::5"]
+    assert dns.ask("v6." + LAB, "A").header.rcode == RCODE.NOERROR  # NODATA: the name exists
+    assert answers(dns.ask("fd00-10-244-1--5.v6." + LAB, "AAAA")) == ["fd00:10:244:1::5"]
+    assert answers(dns.ask("fd00-10-244-1--9.lab.pod.cluster.local.", "AAAA")) == ["fd00:10:244:1::9"]
+
+
 def test_publish_not_ready_addresses_publishes_unready_endpoints(dns):
     assert answers(dns.ask("peers." + LAB)) == ["10.244.1.30"]
     assert answers(dns.ask("10-244-1-30.peers." + LAB)) == ["10.244.1.30"]

@@ -1,0 +1,154 @@
+"""pods/log and pods/exec: the API server's streaming endpoints, proxied to the node's kubelet.
+
+exec speaks the WebSocket channel protocol (v5.channel.k8s.io, v4.channel.k8s.io): each binary frame starts with
+a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a Status with the exit code), 4 resize; in v5 a frame
+`0xFF <channel>` closes that channel.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSMsgType, web
+
+from kubenet.apiserver import errors
+from kubenet.kubelet.streaming import StreamError
+
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+
+
+def _pick_container(pod: dict, wanted: str | None) -> str:
+    names = [c["name"] for c in pod["spec"].get("containers") or []]
+    init = [c["name"] for c in pod["spec"].get("initContainers") or []]
+    if wanted:
+        if wanted not in names + init:
+            raise errors.bad_request(f"container {wanted} is not valid for pod {pod['metadata']['name']}")
+        return wanted
+    default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+    if default in names:
+        return default
+    if len(names) == 1:
+        return names[0]
+    raise errors.bad_request(f"a container name must be specified for pod {pod['metadata']['name']}, choose one "
+                             f"of: [{' '.join(names)}]" + (f" or one of the init containers: [{' '.join(init)}]"
+                                                          if init else ""))
+
+
+def _kubelet(server, pod: dict):
+    node = pod["spec"].get("nodeName")
+    kubelet = server.node_agents.get(node) if node else None
+    if kubelet is None:
+        c = pod["spec"]["containers"][0]["name"]
+        raise errors.bad_request(f'container "{c}" in pod "{pod["metadata"]["name"]}" is waiting to start: '
+                                 "ContainerCreating" if not node else f"node {node} is not reachable")
+    return kubelet
+
+
+def _int(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.bad_request(f"invalid integer: {value}") from None
+
+
+async def handle(server, request: web.Request, target) -> web.StreamResponse:
+    if target.subresource in ("attach", "portforward"):
+        raise errors.bad_request(f"pods/{target.subresource} is not supported by kubenet yet")
+    pod = server.registry.get(target.kind, target.namespace, target.name)
+    q = request.query
+    container = _pick_container(pod, q.get("container"))
+    kubelet = _kubelet(server, pod)
+    try:
+        if target.subresource == "log":
+            return await _logs(request, kubelet, pod, container)
+        return await _exec(request, kubelet, pod, container)
+    except StreamError as exc:
+        raise errors.bad_request(str(exc)) from None
+
+
+async def _logs(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+    q = request.query
+    lines = kubelet.logs(pod, container, follow=q.get("follow") == "true", previous=q.get("previous") == "true",
+                         tail_lines=_int(q.get("tailLines")), timestamps=q.get("timestamps") == "true",
+                         limit_bytes=_int(q.get("limitBytes")))
+    resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    await resp.prepare(request)
+    try:
+        async for chunk in lines:
+            await resp.write(chunk)
+    except (ConnectionResetError, asyncio.CancelledError):
+        return resp
+    await resp.write_eof()
+    return resp
+
+
+def _exit_status(code: int) -> dict:
+    if code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {"metadata": {}, "status": "Failure",
+            "message": f"command terminated with non-zero exit code: error executing command [...], exit code {code}",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+
+
+async def _exec(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+    q = request.query
+    command = q.getall("command", [])
+    if not command:
+        raise errors.bad_request("you must specify at least 1 command")
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        raise errors.bad_request("Upgrade request required: kubenet serves exec over WebSocket "
+                                 "(v5.channel.k8s.io / v4.channel.k8s.io)")
+    tty = q.get("tty") in ("true", "1")
+    use_stdin = q.get("stdin") in ("true", "1")
+    process = await kubelet.exec(pod, container, command, tty)
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
+    await ws.prepare(request)
+    v5 = ws.ws_protocol == "v5.channel.k8s.io"
+
+    async def send(channel: int, data: bytes) -> None:
+        if not ws.closed:
+            await ws.send_bytes(bytes([channel]) + data)
+
+    async def pump_output() -> None:
+        if tty:
+            async for data in process.read_tty():
+                await send(1, data)
+            return
+
+        async def copy(stream, channel):
+            while data := await stream.read(65536):
+                await send(channel, data)
+        await asyncio.gather(copy(process.proc.stdout, 1), copy(process.proc.stderr, 2))
+
+    async def pump_input() -> None:
+        async for msg in ws:
+            if msg.type != WSMsgType.BINARY or not msg.data:
+                continue
+            channel, data = msg.data[0], msg.data[1:]
+            if channel == 0 and use_stdin:
+                await process.write_stdin(data)
+            elif channel == 4:
+                try:
+                    size = json.loads(data)
+                    process.resize(int(size.get("Width", 80)), int(size.get("Height", 24)))
+                except (ValueError, TypeError):
+                    pass
+            elif channel == 255 and v5 and data[:1] == b"\x00":
+                process.close_stdin()
+        process.kill()  # the client went away
+
+    if not use_stdin:
+        process.close_stdin()
+    inputs = asyncio.create_task(pump_input())
+    try:
+        await pump_output()
+        code = await process.wait()
+        await send(3, json.dumps(_exit_status(code)).encode())
+    finally:
+        inputs.cancel()
+        process.kill()
+        process.close()
+        await ws.close()
+    return ws

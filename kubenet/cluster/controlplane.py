@@ -1,0 +1,93 @@
+"""The control plane as one object: store → registry → API server, controller-manager and scheduler.
+
+The supervisor runs it beside the nodes; tests run it alone on loopback (`ControlPlane.in_thread`).
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
+from kubenet.apiserver.registry import Registry
+from kubenet.apiserver.server import APIServer
+from kubenet.client.local import LocalClient
+from kubenet.cluster.bootstrap import bootstrap
+from kubenet.cluster.config import ClusterConfig
+from kubenet.controllers import nodeipam
+from kubenet.controllers.manager import ControllerManager
+from kubenet.scheduler.scheduler import Scheduler
+from kubenet.store import SQLiteStore
+
+
+def cluster_pki(config: ClusterConfig) -> PKI:
+    c = config
+    return ensure_pki(c.data / "pki", ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                                       f"kubernetes.default.svc.{c.cluster_domain}"],
+                      ["127.0.0.1", c.host_ip, c.kubernetes_service_ip])
+
+
+class ControlPlane:
+    def __init__(self, config: ClusterConfig, hosts: list[str] | None = None):
+        self.config = config
+        self.hosts = hosts or ["127.0.0.1"]
+        self.node_agents: dict = {}
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self, with_dns: bool = True) -> LocalClient:
+        c = self.config
+        c.data.mkdir(parents=True, exist_ok=True)
+        self.pki = cluster_pki(c)
+        write_kubeconfig(c.admin_kubeconfig, kubeconfig(self.pki, c.name, f"https://127.0.0.1:{c.api_port}"))
+        self.store = SQLiteStore(str(c.data / "store.db"))
+        self.registry = Registry(self.store, c.service_cidr, c.node_port_range, c.dns_ip)
+        self.apiserver = APIServer(self.registry, self.pki, f"{c.host_ip}:{c.api_port}",
+                                   node_agents=self.node_agents)
+        await self.apiserver.start(self.hosts, c.api_port)
+        self.client = LocalClient(self.registry)
+        await bootstrap(self.client, c, with_dns=with_dns)
+        nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
+        self.controllers = ControllerManager(self.client)
+        self.controllers.start()
+        self.tasks.append(asyncio.create_task(Scheduler(self.client).run(), name="scheduler"))
+        return self.client
+
+    async def stop(self) -> None:
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.controllers.stop()
+        self.store.close_watchers()  # open watch streams end now instead of holding the shutdown
+        await self.apiserver.stop()
+        self.store.close()
+
+    # --- for tests: the control plane on its own loop in a thread ------------------------------------
+    @classmethod
+    def in_thread(cls, config: ClusterConfig) -> "ThreadedControlPlane":
+        return ThreadedControlPlane(cls(config))
+
+
+class ThreadedControlPlane:
+    def __init__(self, plane: ControlPlane):
+        self.plane = plane
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="control-plane", daemon=True)
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.plane.config.admin_kubeconfig
+
+    def run(self, coro, timeout: float = 30.0):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> "ThreadedControlPlane":
+        self.thread.start()
+        self.run(self.plane.start(with_dns=False))
+        return self
+
+    def stop(self) -> None:
+        try:
+            self.run(self.plane.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
