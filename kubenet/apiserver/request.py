@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import yaml
 from aiohttp import web
 
-from kubenet.api import kinds
+from kubenet.api import kinds, protobuf
 from kubenet.api.kinds import Kind
 from kubenet.apiserver import errors
 
@@ -72,12 +72,13 @@ async def body_object(request: web.Request) -> dict:
         if ctype in ("application/yaml", "application/apply-patch+yaml"):
             obj = yaml.safe_load(raw)
         elif ctype == "application/vnd.kubernetes.protobuf":
-            raise errors.APIError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                                  "accepted media types include: application/json, application/yaml")
+            obj = protobuf.decode_object(raw)  # what kubectl's typed clients (create configmap, ...) send
         else:
             obj = json.loads(raw, object_pairs_hook=_no_duplicates)
     except errors.APIError:
         raise
+    except protobuf.ProtobufError as exc:
+        raise errors.bad_request(str(exc)) from None
     except (ValueError, yaml.YAMLError) as exc:
         raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
     if not isinstance(obj, dict):

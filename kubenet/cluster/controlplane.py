@@ -14,7 +14,7 @@ from kubenet.apiserver.server import APIServer
 from kubenet.client.local import LocalClient
 from kubenet.cluster.bootstrap import bootstrap
 from kubenet.cluster.config import ClusterConfig
-from kubenet.controllers import nodeipam
+from kubenet.controllers import loadbalancer, nodeipam
 from kubenet.controllers.manager import ControllerManager
 from kubenet.scheduler.scheduler import Scheduler
 from kubenet.store import SQLiteStore
@@ -47,6 +47,7 @@ class ControlPlane:
         self.client = LocalClient(self.registry)
         await bootstrap(self.client, c, with_dns=with_dns)
         nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
+        loadbalancer.LoadBalancerController.pool_range = c.lb_range
         self.controllers = ControllerManager(self.client)
         self.controllers.start()
         self.tasks.append(asyncio.create_task(Scheduler(self.client).run(), name="scheduler"))

@@ -19,13 +19,36 @@ def node_ip(node: dict) -> str | None:
 
 
 class Router:
-    def __init__(self, host: HostBridge, nodes: list[NodeNetwork], informer: Informer):
+    def __init__(self, host: HostBridge, nodes: list[NodeNetwork], informer: Informer, services: Informer):
         self.host = host
         self.nodes = {n.name: n for n in nodes}
         self.informer = informer
         self.programmed: dict[str, tuple[str, str]] = {}  # node → (podCIDR, node IP)
         self.service_node_ip: str | None = None
+        self.lb_routes: set[str] = set()
         informer.add_handlers(self._changed, lambda old, new: self._changed(new), None)
+        services.add_handlers(self._service, lambda old, new: self._service(new), lambda svc: self._service(svc))
+        self.services = services
+
+    def _service(self, _svc: dict) -> None:
+        """LoadBalancer IPs are routed from the host to a node; any node's kube-proxy rules answer them."""
+        wanted = {ing["ip"] for svc in self.services.list()
+                  for ing in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+                  if ing.get("ip")}
+        gateway = next(iter(self.nodes.values())).ip if self.nodes else None
+        added, removed = wanted - self.lb_routes, self.lb_routes - wanted
+        self.lb_routes = wanted
+        if added or removed:
+            asyncio.get_running_loop().run_in_executor(None, self._program_lb, added, removed, gateway)
+
+    def _program_lb(self, added: set[str], removed: set[str], gateway: str | None) -> None:
+        try:
+            for ip in added:
+                self.host.route_lb_ip(ip, gateway)
+            for ip in removed:
+                self.host.route_lb_ip(ip, None)
+        except Exception:
+            log.exception("LoadBalancer routes")
 
     def _changed(self, node: dict) -> None:
         cidr, ip = node["spec"].get("podCIDR"), node_ip(node)

@@ -6,16 +6,10 @@ Each has create() and delete(); delete finds everything by name, so it also work
 """
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from kubenet.cluster import kernel
 from kubenet.cluster.config import ClusterConfig
-
-
-def lb_pool(config: ClusterConfig) -> list[str]:
-    first, last = (ipaddress.ip_address(x) for x in config.lb_range.split("-"))
-    return [str(ipaddress.ip_address(i)) for i in range(int(first), int(last) + 1)]
 
 
 @dataclass

@@ -15,10 +15,13 @@ class NodeIPAMController(Controller):
     def __init__(self, client, informers):
         super().__init__(client, informers)
         self.nodes = informers.get("nodes")
+        self.assigned: set[str] = set()
         self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
 
     def _taken(self) -> set[str]:
-        return {n["spec"]["podCIDR"] for n in self.nodes.list() if (n.get("spec") or {}).get("podCIDR")}
+        # The cache lags our own writes, so what we assigned is remembered too (the range allocator's bitmap).
+        self.assigned |= {n["spec"]["podCIDR"] for n in self.nodes.list() if (n.get("spec") or {}).get("podCIDR")}
+        return self.assigned
 
     async def reconcile(self, key: str) -> None:
         node = self.nodes.get(key)
@@ -33,6 +36,7 @@ class NodeIPAMController(Controller):
             await self.recorder.event(node, "Normal", "CIDRNotAvailable",
                                       f"Node {key} status is now: CIDRNotAvailable")
             return
+        self.assigned.add(cidr)
         await self.client.patch("nodes", key, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})
         await self.recorder.event(node, "Normal", "RegisteredNode",
                                   f"Node {key} event: Registered Node {key} in Controller")

@@ -1,0 +1,246 @@
+"""The datapath as a user meets it: kubectl, curl, nslookup/dig inside Pods, iptables-save on a node.
+
+Each cluster runs in its own sandbox network namespace (no route out) and is removed afterwards.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from kubenet.cluster import kernel
+from kubenet.proxy.hashing import service_chain
+from kubenet.proxy.serviceport import ServicePortName
+from tests.e2e.conftest import wait_for
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SEED = ["-f", str(EXAMPLES / "apa000dep.yaml"), "-f", str(EXAMPLES / "apa000ser.yaml")]
+
+
+@pytest.fixture(scope="module")
+def cluster(sandbox_cluster_factory):
+    return sandbox_cluster_factory(nodes=2)
+
+
+def running_pods(kubectl, selector: str, namespace: str = "default") -> list[dict]:
+    items = json.loads(kubectl("get", "pods", "-n", namespace, "-l", selector, "-o", "json"))["items"]
+    return [p for p in items if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+            and all(c.get("ready") for c in p["status"].get("containerStatuses") or [])]
+
+
+def ready_endpoints(kubectl, service: str, namespace: str = "default") -> list[str]:
+    slices = json.loads(kubectl("get", "endpointslices", "-n", namespace, "-l",
+                                f"kubernetes.io/service-name={service}", "-o", "json"))["items"]
+    return sorted(a for s in slices for e in s.get("endpoints") or [] if (e.get("conditions") or {}).get("ready")
+                  for a in e["addresses"])
+
+
+def curl(cluster, url: str) -> str:
+    return cluster.host("curl", "-s", "-m", "3", url).stdout
+
+
+def in_pod(cluster, pod: str, *cmd: str, namespace: str = "default") -> str:
+    return cluster.kubectl("exec", "-n", namespace, pod, "--", *cmd, check=False, timeout=30)
+
+
+def test_seed_hands_on(cluster):
+    kubectl = cluster.kubectl
+    kubectl("apply", *SEED)
+    wait_for(lambda: len(running_pods(kubectl, "app=apa000kube")) == 3, what="3 httpd pods running")
+    assert "It works!" in wait_for(lambda: (lambda o: o if "It works!" in o else None)(
+        curl(cluster, "http://localhost:30080")), what="the httpd page on localhost:30080")
+
+    manifest = (EXAMPLES / "apa000dep.yaml").read_text().replace("replicas: 3", "replicas: 5")
+    kubectl("apply", "-f", "-", input=manifest)
+    wait_for(lambda: len(running_pods(kubectl, "app=apa000kube")) == 5, what="5 pods running")
+    wait_for(lambda: len(ready_endpoints(kubectl, "apa000ser")) == 5, what="5 ready endpoints")
+
+    kubectl("apply", "-f", "-", input=manifest.replace("image: httpd", "image: nginx"))
+    assert "successfully rolled out" in kubectl("rollout", "status", "deployment/apa000dep", "--timeout=60s",
+                                                timeout=70)
+    assert "Welcome to nginx!" in wait_for(lambda: (lambda o: o if "nginx" in o else None)(
+        curl(cluster, "http://localhost:30080")), what="the nginx page")
+
+    # Delete a Pod: it is replaced, and curl keeps working through the change.
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def keep_curling():
+        while not stop.is_set():
+            if "Welcome to nginx!" not in curl(cluster, "http://localhost:30080"):
+                failures.append("no page")
+    poller = threading.Thread(target=keep_curling)
+    poller.start()
+    try:
+        victim = running_pods(kubectl, "app=apa000kube")[0]["metadata"]["name"]
+        kubectl("delete", "pod", victim, timeout=60)
+        wait_for(lambda: len(running_pods(kubectl, "app=apa000kube")) == 5 and victim not in
+                 {p["metadata"]["name"] for p in running_pods(kubectl, "app=apa000kube")}, what="a replacement")
+    finally:
+        stop.set()
+        poller.join()
+    assert failures == []
+
+    # delete -f: the Service's rules, the Pods' netns and their IP leases go with them.
+    node = cluster.config.node_names[0]
+    chain = service_chain(ServicePortName("default", "apa000ser", "", "TCP"))
+    assert chain in cluster.node_exec(node, "iptables-save", "-t", "nat").stdout
+    kubectl("delete", *SEED, timeout=60)
+    wait_for(lambda: not json.loads(kubectl("get", "pods", "-l", "app=apa000kube", "-o", "json"))["items"],
+             what="pods gone")
+    wait_for(lambda: chain not in cluster.node_exec(node, "iptables-save", "-t", "nat").stdout, what="rules gone")
+    system_pods = {p["metadata"]["uid"][:13].replace("-", "")[:12] for p in json.loads(
+        kubectl("get", "pods", "-A", "-o", "json"))["items"]}
+    ours = [ns for ns in kernel.netns_list() if ns.startswith(f"kn-{cluster.name}-pod-")]
+    assert all(ns.rsplit("-", 1)[1] in system_pods for ns in ours)
+    leases = [f for n in cluster.config.node_names
+              for f in (cluster.config.data / "nodes" / n / "cni" / "networks" / "kubenet").glob("10.*")]
+    assert len(leases) == len(ours)
+
+
+WEB = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: NS}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx, ports: [{containerPort: 80, name: http}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: NS}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-headless, namespace: NS}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-lb, namespace: NS}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{name: http, port: 8080, targetPort: 80}]
+"""
+
+
+@pytest.fixture(scope="module")
+def webs(cluster):
+    kubectl = cluster.kubectl
+    for ns in ("default", "other"):
+        kubectl("apply", "-f", "-", input=WEB.replace("NS", ns))
+    kubectl("run", "client", "--image=busybox", "--restart=Never")
+    wait_for(lambda: len(running_pods(kubectl, "app=web")) == 2 and len(running_pods(kubectl, "app=web", "other"))
+             == 2 and running_pods(kubectl, "run=client"), timeout=30, what="web pods and the client")
+    wait_for(lambda: len(ready_endpoints(kubectl, "web-headless")) == 2, what="headless endpoints")
+    return kubectl
+
+
+def test_pod_to_pod_across_nodes(cluster, webs):
+    pods = running_pods(webs, "app=web") + running_pods(webs, "app=web", "other")
+    assert len({p["spec"]["nodeName"] for p in pods}) == 2, "the scheduler spreads replicas over both nodes"
+    for pod in pods:
+        assert "Welcome to nginx!" in in_pod(cluster, "client", "curl", "-s", "-m", "3", f"http://{pod['status']['podIP']}")
+
+
+def test_dns_from_a_pod(cluster, webs):
+    out = in_pod(cluster, "client", "nslookup", "web")
+    cluster_ip = json.loads(webs("get", "svc", "web", "-o", "json"))["spec"]["clusterIP"]
+    assert "Name:\tweb.default.svc.cluster.local" in out and cluster_ip in out
+    other_ip = json.loads(webs("get", "svc", "web", "-n", "other", "-o", "json"))["spec"]["clusterIP"]
+    assert other_ip in in_pod(cluster, "client", "nslookup", "web.other")
+    assert "Welcome to nginx!" in in_pod(cluster, "client", "curl", "-s", "-m", "3",
+                                         "http://web.other.svc.cluster.local")
+    srv = in_pod(cluster, "client", "dig", "+short", "SRV", "_http._tcp.web.default.svc.cluster.local")
+    assert re.search(r"^0 100 80 web\.default\.svc\.cluster\.local\.$", srv, re.M), srv
+    headless = in_pod(cluster, "client", "dig", "+short", "web-headless.default.svc.cluster.local")
+    assert sorted(headless.split()) == ready_endpoints(webs, "web-headless")
+    resolv = in_pod(cluster, "client", "cat", "/etc/resolv.conf")
+    assert "search default.svc.cluster.local svc.cluster.local cluster.local" in resolv
+    assert "nameserver 10.96.0.10" in resolv and "options ndots:5" in resolv
+
+
+def test_nodeport_on_every_node_and_loadbalancer_ip(cluster, webs):
+    node_port = json.loads(webs("get", "svc", "web", "-o", "json"))["spec"]["ports"][0]["nodePort"]
+    for i in range(len(cluster.config.node_names)):
+        assert "Welcome to nginx!" in curl(cluster, f"http://{cluster.config.node_ip(i)}:{node_port}")
+    lb_ip = wait_for(lambda: (json.loads(webs("get", "svc", "web-lb", "-o", "json"))["status"]["loadBalancer"]
+                              .get("ingress") or [{}])[0].get("ip"), what="a LoadBalancer IP")
+    assert lb_ip in webs("get", "svc", "web-lb")
+    assert "Welcome to nginx!" in curl(cluster, f"http://{lb_ip}:8080")
+
+
+def test_iptables_chain_names_match_kube_proxy(cluster, webs):
+    saved = cluster.node_exec(cluster.config.node_names[1], "iptables-save").stdout
+    for ns in ("default", "other"):
+        chain = service_chain(ServicePortName(ns, "web", "http", "TCP"))
+        assert f":{chain} - [0:0]" in saved
+        assert f'-A KUBE-SERVICES -d {json.loads(webs("get", "svc", "web", "-n", ns, "-o", "json"))["spec"]["clusterIP"]}/32 ' \
+               f'-p tcp -m comment --comment "{ns}/web:http cluster IP" -m tcp --dport 80 -j {chain}' in saved
+
+
+def test_cluster_ranges_never_take_the_default_route(cluster, webs):
+    c = cluster.config
+    for addr in ("10.244.0.7", "10.244.1.9", "10.244.77.1", "10.96.0.1", "10.100.3.4", "10.111.255.254",
+                 "172.18.255.200", "172.18.0.2"):
+        route = cluster.host("ip", "route", "get", addr)
+        text = route.stdout + route.stderr
+        # `ip route get` on an unreachable route answers "No route to host" (EHOSTUNREACH).
+        assert f"dev {c.bridge}" in text or "No route to host" in text, text
+    default = cluster.host("ip", "route", "show", "default").stdout
+    assert default.strip() == "", "the sandbox has no route out"
+
+
+def test_logs_and_exec_with_a_terminal(cluster, webs):
+    pod = running_pods(webs, "app=web")[0]["metadata"]["name"]
+    assert "docker-entrypoint.sh" in webs("logs", pod)
+    script = subprocess.run(
+        ["script", "-qc", f"nsenter --net=/run/netns/kubenet-{cluster.name} -- env KUBECONFIG="
+         f"{cluster.kubectl.kubeconfig} kubectl --cache-dir {cluster.kubectl.cache_dir} exec -it {pod} -- sh",
+         "/dev/null"], input="hostname; exit 7\n", capture_output=True, text=True, timeout=30)
+    assert pod in script.stdout
+    assert "command terminated with exit code 7" in script.stdout + script.stderr
+
+
+def test_down_leaves_nothing_after_sigkill(sandbox_cluster_factory):
+    cluster = sandbox_cluster_factory(nodes=1)
+    cluster.kubectl("run", "orphan", "--image=busybox")
+    wait_for(lambda: running_pods(cluster.kubectl, "run=orphan"), what="a pod")
+    pids = [pid for ns in kernel.netns_list() if ns.startswith(f"kn-{cluster.name}-")
+            for pid in kernel.netns_pids(ns)]
+    supervisor = int((cluster.config.data / "supervisor.pid").read_text())
+    kernel.kill_pids([supervisor])
+    assert cluster.down().returncode == 0
+    assert [ns for ns in kernel.netns_list() if cluster.name in ns] == []
+    assert not cluster.config.data.exists()
+    assert not list(Path("/etc/netns").glob(f"kn-{cluster.name}-*"))
+    assert not [pid for pid in pids + [supervisor] if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    """A process that still runs (a zombie waiting for init to reap it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
