@@ -223,7 +223,7 @@ def pod(metadata: bytes = b"", spec: bytes = b"") -> dict:
 
 
 def test_object_meta_timestamps_owner_references_and_managed_fields():
-    owner = field(5, "ReplicaSet") + field(3, "rs") + field(4, "uid-1") + field(5, "apps/v1") + field(6, 1)
+    owner = field(1, "ReplicaSet") + field(3, "rs") + field(4, "uid-1") + field(5, "apps/v1") + field(6, 1)
     managed = field(1, "kubectl") + field(2, "Update") + field(3, "v1") + field(4, field(8, 1704067200)) \
         + field(6, "FieldsV1") + field(7, field(1, b'{"f:metadata":{}}'))
     meta = (field(1, "p") + field(8, field(1, 1704067200) + field(2, 5)) + field(10, 30)
@@ -242,7 +242,7 @@ def test_object_meta_timestamps_owner_references_and_managed_fields():
 
 
 def test_optional_scalars_are_kept_when_set_even_to_zero():
-    spec = field(1, field(1, "app") + field(2, "busybox")) + field(4, 0) + field(7, 0)
+    spec = field(2, field(1, "app") + field(2, "busybox")) + field(3, "") + field(4, 0)
     obj = pod(spec=spec)
     assert obj["spec"]["terminationGracePeriodSeconds"] == 0  # *int64: set, so printed
     assert "restartPolicy" not in obj["spec"]  # omitempty string, empty
