@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import ClientSession, web
 
+from kubenet.api import kinds
 from kubenet.api.protobuf import ProtobufError, _go_duration, decode_object
 from kubenet.apiserver import discovery
 
@@ -72,8 +73,10 @@ class CapturingAPI:
             return web.json_response(discovery.resource_list(group_version))
         if request.method == "POST":
             self.posts.append((path, request.headers.get("Content-Type", ""), await request.read()))
-            return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {"name": "stub"}},
-                                     status=201)
+            segments = path.split("/")  # /api/v1/.../PLURAL or /apis/GROUP/v1/.../PLURAL
+            kind = kinds.by_resource(segments[2] if segments[1] == "apis" else "", segments[-1])
+            return web.json_response({"kind": kind.kind, "apiVersion": kind.api_version,
+                                      "metadata": {"name": "stub"}}, status=201)
         return web.json_response({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404,
                                   "reason": "NotFound"}, status=404)
 
@@ -169,7 +172,6 @@ def kubenet_api():
 @needs_kubectl
 def test_kubectl_create_configmap_works_against_kubenet(kubenet_api, tmp_path):
     server, registry = kubenet_api
-    from kubenet.api import kinds
 
     for args in (("create", "namespace", "default"), CREATE_COMMANDS["configmap"], CREATE_COMMANDS["deployment"]):
         done = kubectl(server.url, tmp_path, *args)
@@ -224,7 +226,7 @@ def pod(metadata: bytes = b"", spec: bytes = b"") -> dict:
 
 def test_object_meta_timestamps_owner_references_and_managed_fields():
     owner = field(1, "ReplicaSet") + field(3, "rs") + field(4, "uid-1") + field(5, "apps/v1") + field(6, 1)
-    managed = field(1, "kubectl") + field(2, "Update") + field(3, "v1") + field(4, field(8, 1704067200)) \
+    managed = field(1, "kubectl") + field(2, "Update") + field(3, "v1") + field(4, field(1, 1704067200)) \
         + field(6, "FieldsV1") + field(7, field(1, b'{"f:metadata":{}}'))
     meta = (field(1, "p") + field(8, field(1, 1704067200) + field(2, 5)) + field(10, 30)
             + field(11, field(1, "app") + field(2, "web")) + field(13, owner) + field(17, managed))
