@@ -8,6 +8,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+from kubenet.apiserver import openapi
 from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
@@ -38,6 +39,7 @@ class ControlPlane:
         c = self.config
         c.data.mkdir(parents=True, exist_ok=True)
         self.pki = cluster_pki(c)
+        openapi.set_cache_dir(str(c.data / "openapi"))  # generated on first use; goes with the cluster
         write_kubeconfig(c.admin_kubeconfig, kubeconfig(self.pki, c.name, f"https://127.0.0.1:{c.api_port}"))
         self.store = SQLiteStore(str(c.data / "store.db"))
         self.registry = Registry(self.store, c.service_cidr, c.node_port_range, c.dns_ip)
@@ -51,6 +53,8 @@ class ControlPlane:
         self.controllers = ControllerManager(self.client)
         self.controllers.start()
         self.tasks.append(asyncio.create_task(Scheduler(self.client).run(), name="scheduler"))
+        # Build the OpenAPI documents in the background, so the first `kubectl apply` need not wait for them.
+        self.tasks.append(asyncio.create_task(asyncio.to_thread(openapi.ensure_built), name="openapi"))
         return self.client
 
     async def stop(self) -> None:

@@ -154,6 +154,10 @@ def down(name: str, data_dir: str = "") -> list[str]:
         remove_from_kubeconfig(Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig(),
                                config.context)
     shutil.rmtree(config.data, ignore_errors=True)
+    try:
+        config.data.parent.rmdir()  # /var/lib/kubenet, once no cluster is left in it
+    except OSError:
+        pass
     leftovers = [f"netns {ns}" for ns in kernel.netns_list() if ns.startswith(f"kn-{name}-")]
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
         leftovers.append(f"netns {config.sandbox_netns}")
