@@ -1,6 +1,6 @@
 """Decoding Kubernetes protobuf request bodies into the JSON the API works on.
 
-kubectl's typed clients (create configmap/deployment/..., drain's Eviction) send
+kubectl's typed clients (`create configmap|deployment|...`, `drain --disable-eviction`'s DeleteOptions) send
 `Content-Type: application/vnd.kubernetes.protobuf`: the magic `k8s\\x00` and a runtime.Unknown envelope
 {typeMeta=1 {apiVersion=1, kind=2}, raw=2, contentEncoding=3, contentType=4} whose raw bytes are the
 object. The object comes out as Go's json.Marshal would print the same typed object, the JSON kubectl
@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 
 from kubenet.api.protobuf_schema import KINDS, MESSAGES, META_KINDS
-from kubenet.api.quantity import QuantityError, canonicalize
+from kubenet.api.quantity import canonicalize
 
 MAGIC = b"k8s\x00"
 
@@ -24,7 +24,7 @@ _VARINT, _FIXED64, _BYTES, _START_GROUP, _END_GROUP, _FIXED32 = 0, 1, 2, 3, 4, 5
 _U64 = (1 << 64) - 1
 _INTS = ("int32", "int64", "bool")
 _ZERO = {"string": "", "int32": 0, "int64": 0, "bool": False}
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 # The apimachinery types with their own protobuf shape and JSON form.
 _TIMESTAMP = {1: ("seconds", "int64", ""), 2: ("nanos", "int32", "")}
@@ -57,7 +57,7 @@ def decode_object(body: bytes) -> dict:
     envelope = _collect(_ENVELOPE, bytes(body[len(MAGIC):]), "Unknown")
     type_meta = _collect(_TYPE_META, envelope.get(1, b""), "TypeMeta")
     api_version, kind = type_meta.get(1, ""), type_meta.get(2, "")
-    shown = f"TypeMeta{{APIVersion: {api_version!r}, Kind: {kind!r}}}".replace("'", '"')
+    shown = f"runtime.TypeMeta{{APIVersion:{json.dumps(api_version)}, Kind:{json.dumps(kind)}}}"  # Go's %#v
     if not kind:
         raise ProtobufError(f"Object 'Kind' is missing in '{shown}'")
     if not api_version:
@@ -258,14 +258,14 @@ def _value(kind: str, data: bytes) -> object:
             return "0"
         try:
             return canonicalize(fields[1])
-        except QuantityError as exc:
+        except ValueError as exc:  # QuantityError, or a number too long to convert
             raise ProtobufError(str(exc)) from None
     raw = fields.get(1)  # RawExtension, FieldsV1: JSON carried as bytes
     if not raw:
         return None
     try:
         return json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProtobufError(f"{kind} is not JSON: {exc}") from None
 
 

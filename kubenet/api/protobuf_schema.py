@@ -1,7 +1,10 @@
 """Protobuf field tables for the kinds kubenet decodes (see protobuf.py).
 
-Generated from the `protobuf:` and `json:` struct tags of k8s.io/api and k8s.io/apimachinery v0.32.4;
-regenerate rather than edit. A field is number -> (JSON name, type, flags). Type is a scalar
+Generated from the `protobuf:` and `json:` struct tags of k8s.io/api and k8s.io/apimachinery v0.32.4
+(the Go types of every kind in kinds.py, plus DeleteOptions, Eviction, Scale, TokenRequest) and checked
+against their generated.proto. A new kind's messages come from its types.go the same way: field number and
+name from `protobuf:"bytes,N,opt,name=..."`, omitempty from `json:`, p/r/m from the Go type.
+A field is number -> (JSON name, type, flags). Type is a scalar
 (string bool int32 int64 bytes), a special (Time MicroTime Duration IntOrString Quantity RawExtension
 FieldsV1) or a message below. Flags: p pointer, r slice, m map (string keys), o omitempty,
 i inline (an embedded struct whose fields JSON flattens into the parent).

@@ -24,6 +24,7 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 _DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL.items()}
 _BINARY_BY_EXP = {v: k for k, v in _BINARY.items()}
 _NANO = Fraction(1, 10**9)
+MAX_EXPONENT = 400
 
 
 class QuantityError(ValueError):
@@ -61,7 +62,11 @@ class Quantity:
         elif suffix in _DECIMAL:
             fmt, value = DECIMAL_SI, value * Fraction(10) ** _DECIMAL[suffix]
         elif re.fullmatch(r"[eE][-+]?[0-9]+", suffix):
-            fmt, value = DECIMAL_EXPONENT, value * Fraction(10) ** int(suffix[1:])
+            exponent = int(suffix[1:]) if len(suffix) < 8 else 10**9
+            if abs(exponent) > MAX_EXPONENT:
+                # Exact arithmetic on 10**(10**9) would take the server down; no real quantity is that large.
+                raise QuantityError(f"quantity exponent {suffix[1:]} is out of range (at most ±{MAX_EXPONENT})")
+            fmt, value = DECIMAL_EXPONENT, value * Fraction(10) ** exponent
         else:
             raise QuantityError("unable to parse quantity's suffix")
         return cls(_round_up_to_nano(value), fmt)

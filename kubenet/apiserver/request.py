@@ -90,10 +90,15 @@ async def delete_options(request: web.Request) -> dict:
     options: dict = {}
     raw = await request.read()
     if raw.strip():
-        try:
-            options = json.loads(raw)
-        except ValueError as exc:
-            raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
+        if request.headers.get("Content-Type", "").startswith("application/vnd.kubernetes.protobuf"):
+            options = await body_object(request)  # typed clients send DeleteOptions as protobuf
+            options.pop("kind", None)
+            options.pop("apiVersion", None)
+        else:
+            try:
+                options = json.loads(raw)
+            except ValueError as exc:
+                raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
         if not isinstance(options, dict):
             raise errors.bad_request("DeleteOptions must be an object")
     q = request.query
@@ -119,7 +124,7 @@ def wants_table(request: web.Request) -> bool:
 
 def strict_check(request: web.Request, kind: Kind, obj: dict) -> list[str]:
     """fieldValidation=Strict (kubectl's default) rejects unknown fields; Warn returns them as warnings."""
-    mode = request.query.get("fieldValidation", "Warn" if request.method != "PATCH" else "Warn")
+    mode = request.query.get("fieldValidation", "Warn")  # the server's default when the client names none
     if mode == "Ignore":
         return []
     from kubenet.apiserver import openapi
