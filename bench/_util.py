@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import signal
 import socket
 import statistics
@@ -12,6 +13,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,12 +86,14 @@ def parent_pid(pid: int) -> int:
 
 
 def netns_pids(netns: str) -> list[int]:
-    out = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True, timeout=10).stdout
+    out = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True, timeout=10,
+                         check=False).stdout
     return [int(p) for p in out.split()]
 
 
 def netns_list() -> list[str]:
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10,
+                         check=False).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
@@ -97,7 +101,7 @@ def netns_list() -> list[str]:
 class Sandbox:
     """One `kubenet up --sandbox` cluster; every Sandbox made is downed at exit even if the bench fails."""
 
-    made: list["Sandbox"] = []
+    made: ClassVar[list[Sandbox]] = []
 
     def __init__(self, nodes: int, name: str | None = None):
         self.name = name or unique_name()
@@ -105,22 +109,27 @@ class Sandbox:
         self.netns = f"kubenet-{self.name}"
         self.kubeconfig = f"/var/lib/kubenet/{self.name}/kubeconfig"
         self.is_up = False
+        self.phases: dict[str, float] = {}
         Sandbox.made.append(self)
 
     def up(self, wait: float = 60) -> float:
         """Seconds from `kubenet up` to the command returning (the cluster is Ready)."""
+        self.is_up = True  # before: down also removes what a failed or interrupted `up` left
         t0 = time.perf_counter()
         proc = subprocess.run(["kubenet", "up", "--name", self.name, "--sandbox", "--nodes", str(self.nodes),
-                               "--wait", str(wait)], capture_output=True, text=True, timeout=wait + 30)
+                               "--wait", str(wait)], capture_output=True, text=True, timeout=wait + 30,
+                              check=False)
         took = time.perf_counter() - t0
-        self.is_up = True  # also when it failed: down removes what a half-made cluster left
         if proc.returncode != 0:
             raise RuntimeError(f"kubenet up {self.name} failed:\n{proc.stdout}{proc.stderr}")
+        # `kubenet up` prints " ✓ <phase> (1.2s)" per phase: keep them to show where the time goes.
+        self.phases = {m[1]: float(m[2]) for m in re.finditer(r"✓ (.+?) \((\d+\.\d+)s\)", proc.stdout)}
         return took
 
     def down(self) -> float:
         t0 = time.perf_counter()
-        proc = subprocess.run(["kubenet", "down", "--name", self.name], capture_output=True, text=True, timeout=90)
+        proc = subprocess.run(["kubenet", "down", "--name", self.name], capture_output=True, text=True, timeout=90,
+                              check=False)
         took = time.perf_counter() - t0
         self.is_up = False
         if proc.returncode != 0:
@@ -131,7 +140,7 @@ class Sandbox:
         """Run a command in the cluster's host context (the sandbox netns) with its KUBECONFIG."""
         env = dict(os.environ, KUBECONFIG=self.kubeconfig)
         return subprocess.run(["nsenter", f"--net=/run/netns/{self.netns}", "--", *cmd], capture_output=True,
-                              text=True, timeout=timeout, env=env, input=input)
+                              text=True, timeout=timeout, env=env, input=input, check=False)
 
     def kubectl(self, *args: str, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess:
         return self.host("kubectl", "--cache-dir", f"/tmp/{self.name}-kubectl-cache", *args, timeout=timeout,

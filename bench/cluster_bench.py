@@ -18,11 +18,22 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._util import (Deadline, Sandbox, figure, heading, install_cleanup, parent_pid,  # noqa: E402
-                         process_name, rss_kb)
+from bench._util import (
+    Deadline,
+    Sandbox,
+    figure,
+    heading,
+    install_cleanup,
+    netns_pids,
+    parent_pid,
+    process_name,
+    rss_kb,
+)
 
 TARGET_UP = {1: 3.0, 3: 5.0}  # seconds to Ready
 TARGET_ROLLOUT = 10.0  # seconds, apply → all Pods Ready and all addresses ready in the EndpointSlices
@@ -37,7 +48,7 @@ def manifest(replicas: int) -> str:
                                                                  "ports": [{"containerPort": 80}]}]}}}}
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "bench-web"},
                "spec": {"selector": {"app": "bench-web"}, "ports": [{"port": 80, "targetPort": 80}]}}
-    return json.dumps({"apiVersion": "v1", "kind": "List", "items": [deployment, service]})
+    return yaml.safe_dump_all([deployment, service])
 
 
 # --- the readiness watcher: runs inside the sandbox netns (`--wait-ready`) ------------------------------
@@ -82,15 +93,19 @@ def wait_ready(kubeconfig: str, replicas: int, timeout: float) -> None:
 
 # --- phases -----------------------------------------------------------------------------------------------
 def phase_up_down(nodes: int, reps: int) -> None:
-    ups, downs = [], []
+    ups, downs, phases = [], [], {}
     for _ in range(reps):
         cluster = Sandbox(nodes)
         try:
             ups.append(cluster.up())
+            for phase, seconds in cluster.phases.items():
+                phases.setdefault(phase, []).append(seconds)
         finally:
             downs.append(cluster.down())
     figure(f"kubenet up --sandbox --nodes {nodes} → Ready, median of {reps}", statistics.median(ups), "s",
            TARGET_UP[nodes], False, note="runs " + ", ".join(f"{x:.2f}" for x in ups))
+    print("    phases (median, as `kubenet up` prints them): "
+          + ", ".join(f"{p} {statistics.median(v):.1f}s" for p, v in phases.items()))
     figure(f"kubenet down ({nodes} node{'s' if nodes > 1 else ''}), median of {reps}", statistics.median(downs), "s",
            note="runs " + ", ".join(f"{x:.2f}" for x in downs))
 
@@ -116,48 +131,56 @@ def phase_rollout(cluster: Sandbox, replicas: int) -> None:
             waiter.wait()
     nodes = f"{cluster.nodes} node{'s' if cluster.nodes > 1 else ''}"
     for key, label, target in (("pods_ready", "all Pods Ready", None),
-                               ("endpoints_ready", "all addresses ready in EndpointSlices", TARGET_ROLLOUT)):
+                               ("endpoints_ready", "ready in EndpointSlices", TARGET_ROLLOUT)):
         if result[key] is None:
             print(f"  {replicas}-replica Deployment ({nodes}): {label}: not reached in time "
                   f"(pods ready {result.get('pods_seen_ready')}, addresses ready {result.get('addresses_seen_ready')})")
             continue
-        figure(f"{replicas}-replica Deployment ({nodes}): apply → {label}", result[key], "s", target,
+        figure(f"rollout {replicas} ({nodes}): apply → {label}", result[key], "s", target,
                False, note=f"kubectl apply took {apply_seconds:.2f}s" if target is None else
                f"{result.get('slices')} EndpointSlice(s)")
 
 
-def phase_idle_rss(cluster: Sandbox) -> None:
+def phase_rss(cluster: Sandbox, label: str, target: float | None, per_process: bool = True) -> None:
     supervisor = cluster.supervisor_pid()
     pids: dict[int, str] = {}
     for ns in cluster.namespaces():
-        for pid in _pids_in(ns):
+        for pid in netns_pids(ns):
             pids.setdefault(pid, ns)
     pids.setdefault(supervisor, cluster.netns)
     rows = []
     for pid, ns in pids.items():
         cmd = process_name(pid)
+        if not rss_kb(pid):  # exited since it was listed (or a kernel thread)
+            continue
         if pid == supervisor:
             what = "supervisor (apiserver, controllers, scheduler, kubelet, kube-proxy)"
         elif "coredns_py" in cmd:
             what = "coredns (Pod container)"
         elif cmd.startswith("sleep infinity"):
             what = "pause (Pod sandbox)"
+        elif "-pod-" in ns:
+            words = cmd.split()
+            what = f"container: {' '.join([os.path.basename(words[0])] + words[1:4])[:50]}"
         elif parent_pid(pid) == supervisor:
-            what = f"child of supervisor: {cmd[:40]}"
+            what = f"child of supervisor: {cmd[:50]}"
         else:
             what = cmd[:60]
         rows.append((what, pid, ns, rss_kb(pid) / 1024, _pss_kb(pid) / 1024))
     rows.sort(key=lambda r: -r[3])
-    for what, pid, ns, rss, pss in rows:
-        print(f"    {rss:7.1f} MB RSS {pss:7.1f} MB PSS  pid {pid:<7} {what}  [{ns}]")
+    if per_process:
+        for what, pid, ns, rss, pss in rows:
+            print(f"    {rss:7.1f} MB RSS {pss:7.1f} MB PSS  pid {pid:<7} {what}  [{ns}]")
+    else:  # many Pods: one line per kind of process
+        groups: dict[str, list] = {}
+        for row in rows:
+            groups.setdefault(row[0], []).append(row)
+        for what, members in sorted(groups.items(), key=lambda g: -sum(r[3] for r in g[1])):
+            print(f"    {sum(r[3] for r in members):7.1f} MB RSS {sum(r[4] for r in members):7.1f} MB PSS  "
+                  f"{len(members):>3} x {what}")
     total = sum(r[3] for r in rows)
-    figure("idle 1-node cluster with DNS: sum of VmRSS", total, "MB", TARGET_IDLE_RSS, False,
+    figure(f"{label}: sum of VmRSS", total, "MB", target, False,
            note=f"{len(rows)} processes; sum of PSS {sum(r[4] for r in rows):.1f} MB")
-
-
-def _pids_in(netns: str) -> list[int]:
-    out = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True, timeout=10).stdout
-    return [int(p) for p in out.split()]
 
 
 def _pss_kb(pid: int) -> int:
@@ -198,9 +221,10 @@ def main() -> None:
     try:
         cluster.up()
         time.sleep(3)
-        phase_idle_rss(cluster)
+        phase_rss(cluster, "idle 1-node cluster with DNS", TARGET_IDLE_RSS)
         heading(f"{args.replicas}-replica Deployment (httpd) + Service, kubectl apply → ready endpoints")
         phase_rollout(cluster, args.replicas)
+        phase_rss(cluster, f"1-node cluster running the {args.replicas} replicas", None, per_process=False)
     finally:
         cluster.down()
     if args.skip_3node_rollout or budget.left() < 45:

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._util import distribution, figure, free_port, heading, rss_kb  # noqa: E402
+from bench._util import distribution, figure, free_port, heading, rss_kb
 
 TARGET_CREATES = 500.0  # Pods/s
 TARGET_WATCH_P99 = 50.0  # ms
@@ -90,7 +90,8 @@ async def _rates(kubeconfig: str, n: int, conns: int, prefix: str, kinds: list[s
                 out[kind] = await _run_requests(session, n, conns, lambda i: ("GET", server + "/version", None))
             else:
                 url = server + "/api/v1/namespaces/default/pods"
-                out[kind] = await _run_requests(session, n, conns, lambda i: ("POST", url, pod(f"{prefix}-{i}")))
+                out[kind] = await _run_requests(session, n, conns,
+                                                lambda i, url=url: ("POST", url, pod(f"{prefix}-{i}")))
         return out
     finally:
         await session.close()
@@ -148,7 +149,7 @@ async def _watch_latency(kubeconfig: str, watchers: int, n: int, rate: float, co
         sent_seconds = time.perf_counter() - start
         try:
             await asyncio.wait_for(asyncio.gather(*watch_tasks), 20)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             for t in watch_tasks:
                 t.cancel()
         for r in streams:
@@ -296,7 +297,7 @@ def phase_rss(pool, args, tmp: Path) -> None:
         before = rss_kb(proc.pid) / 1024
         t0 = time.perf_counter()
         out = pool.submit(request_rates, kubeconfig, args.pods, args.conns, "rss", ["pods"]).result(120)
-        waited, rv = settle(kubeconfig, quiet=3.0, timeout=60)
+        _, rv = settle(kubeconfig, quiet=3.0, timeout=60)
         after = rss_kb(proc.pid) / 1024
         peak = int(next(l.split()[1] for l in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                         if l.startswith("VmHWM:"))) / 1024
@@ -338,7 +339,7 @@ def main() -> None:
     plane = None
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            heading(f"creates per second (normal control plane: apiserver + controllers + scheduler, no nodes)")
+            heading("creates per second (normal control plane: apiserver + controllers + scheduler, no nodes)")
             plane = threaded_plane(tmp, "kbfull", args.uvloop)
             full = phase_creates(pool, plane, args, "normal", ["version", "pods"], "full")
             figure("ratio Pod creates / GET /version", 100 * full["pods"]["rate"] / full["version"]["rate"], "%",

@@ -203,19 +203,23 @@ def _default_ports_protocol(ports: list | None) -> None:
 
 # --- workloads ----------------------------------------------------------------------------------
 
-def _default_deployment(obj: dict) -> None:
-    spec = obj.setdefault("spec", {})
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
-    strategy = spec.setdefault("strategy", {})
+def _default_rolling_update(strategy: dict, max_unavailable: int | str, max_surge: int | str) -> None:
+    """Deployment.spec.strategy / DaemonSet.spec.updateStrategy: RollingUpdate unless set, with its bounds."""
     _set(strategy, "type", "RollingUpdate")
     if strategy["type"] == "RollingUpdate":
         rolling = strategy.get("rollingUpdate") or {}
         strategy["rollingUpdate"] = rolling
         if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = "25%"
+            rolling["maxUnavailable"] = max_unavailable
         if rolling.get("maxSurge") is None:
-            rolling["maxSurge"] = "25%"
+            rolling["maxSurge"] = max_surge
+
+
+def _default_deployment(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    _default_rolling_update(spec.setdefault("strategy", {}), max_unavailable="25%", max_surge="25%")
     if spec.get("revisionHistoryLimit") is None:
         spec["revisionHistoryLimit"] = 10
     if spec.get("progressDeadlineSeconds") is None:
@@ -256,15 +260,7 @@ def _default_stateful_set(obj: dict) -> None:
 
 def _default_daemon_set(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
-    strategy = spec.setdefault("updateStrategy", {})
-    _set(strategy, "type", "RollingUpdate")
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.get("rollingUpdate") or {}
-        strategy["rollingUpdate"] = rolling
-        if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = 1
-        if rolling.get("maxSurge") is None:
-            rolling["maxSurge"] = 0
+    _default_rolling_update(spec.setdefault("updateStrategy", {}), max_unavailable=1, max_surge=0)
     if spec.get("revisionHistoryLimit") is None:
         spec["revisionHistoryLimit"] = 10
     default_pod_template(spec.get("template"))

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class SelectorError(ValueError):
@@ -107,13 +107,11 @@ def selector_matches(selector: dict | None, labels: dict | None) -> bool:
     return matches(label_selector_from_object(selector), labels)
 
 
-def selector_string(selector: dict | None) -> str:
-    """The string form kubectl shows and sends (`app=web,tier in (a,b)`)."""
-    if not selector:
-        return ""
+def requirement_strings(selector: dict) -> list[str]:
+    """A LabelSelector object's requirements in query-string form: matchLabels sorted, then matchExpressions."""
     parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
     for expr in selector.get("matchExpressions") or []:
-        op, key, vals = expr.get("operator"), expr["key"], sorted(expr.get("values") or [])
+        op, key, vals = expr.get("operator"), expr.get("key", ""), sorted(expr.get("values") or [])
         if op == "In":
             parts.append(f"{key} in ({','.join(vals)})")
         elif op == "NotIn":
@@ -122,7 +120,14 @@ def selector_string(selector: dict | None) -> str:
             parts.append(key)
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
-    return ",".join(parts)
+    return parts
+
+
+def selector_string(selector: dict | None) -> str:
+    """The string form kubectl shows and sends (`app=web,tier in (a,b)`)."""
+    if not selector:
+        return ""
+    return ",".join(requirement_strings(selector))
 
 
 # --- field selectors -------------------------------------------------------------------------------------

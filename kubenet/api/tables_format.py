@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from kubenet.api.selectors import requirement_strings
+
 # Column descriptions. NAME and AGE carry ObjectMeta's full field docs, as the real tables do; the
 # other SwaggerDoc-derived descriptions are the first sentence of the field's doc.
 NAME_DOC = (
@@ -108,21 +110,8 @@ def format_label_selector(selector: dict | None) -> str:
     """metav1.FormatLabelSelector: "<none>" for nil/empty; matchLabels then matchExpressions, sorted."""
     if selector is None:
         return "<none>"
-    parts = []
-    for key in sorted(selector.get("matchLabels") or {}):
-        parts.append(f"{key}={selector['matchLabels'][key]}")
-    for expr in selector.get("matchExpressions") or []:
-        op, key, values = expr.get("operator", ""), expr.get("key", ""), sorted(expr.get("values") or [])
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
     # labels.Selector.String() sorts requirements by key
-    text = ",".join(sorted(parts, key=lambda p: p.lstrip("!").split("=")[0].split(" ")[0]))
+    text = ",".join(sorted(requirement_strings(selector), key=lambda p: p.lstrip("!").split("=")[0].split(" ")[0]))
     return text or "<none>"
 
 

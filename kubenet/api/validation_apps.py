@@ -70,12 +70,16 @@ def _validate_selector(spec: dict, kind_word: str) -> list[FieldError]:
 
 
 def _validate_template_for_replicas(spec: dict, workload: str) -> list[FieldError]:
-    """ValidatePodTemplateSpecForReplicaSet: selector match, pod template, restartPolicy Always only."""
+    """ValidatePodTemplateSpecForReplicaSet: the template is required (a pointer in the Go type)."""
     template = spec.get("template")
     if template is None:
         return [required("spec.template")]
+    return _validate_replica_template(template, spec.get("selector"), workload)
+
+
+def _validate_replica_template(template: dict, selector: dict | None, workload: str) -> list[FieldError]:
+    """Selector match, pod template, restartPolicy Always only (ReplicaSet and StatefulSet rules alike)."""
     errs: list[FieldError] = []
-    selector = spec.get("selector")
     if selector is not None and not selector_is_empty(selector) and not selector_matches(selector, _template_labels(template)):
         errs.append(invalid("spec.template.metadata.labels", go_string_map(_template_labels(template)), SELECTOR_MISMATCH))
     errs += validate_pod_template_spec(template, "spec.template")
@@ -169,16 +173,8 @@ def validate_stateful_set(obj: dict, old: dict | None = None) -> list[FieldError
     errs += validate_nonnegative(spec.get("replicas", 0), "spec.replicas")
     errs += validate_nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds")
     errs += _validate_selector(spec, "statefulset")
-    template = spec.get("template") or {}
-    selector = spec.get("selector")
-    if selector is not None and not selector_is_empty(selector) and not selector_matches(selector, _template_labels(template)):
-        errs.append(invalid("spec.template.metadata.labels", go_string_map(_template_labels(template)), SELECTOR_MISMATCH))
-    errs += validate_pod_template_spec(template, "spec.template")
-    pod_spec = template.get("spec") or {}
-    if pod_spec.get("restartPolicy") != "Always":
-        errs.append(not_supported("spec.template.spec.restartPolicy", pod_spec.get("restartPolicy") or "", ["Always"]))
-    if pod_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported"))
+    # StatefulSet's template is a value, not a pointer: a missing one is validated as empty.
+    errs += _validate_replica_template(spec.get("template") or {}, spec.get("selector"), "StatefulSet")
     if old is not None:
         mutable = ("replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
                    "persistentVolumeClaimRetentionPolicy", "minReadySeconds")

@@ -22,14 +22,14 @@ class APIError(Exception):
         return out
 
     @classmethod
-    def from_status(cls, status: dict) -> "APIError":
+    def from_status(cls, status: dict) -> APIError:
         return cls(int(status.get("code") or 500), status.get("reason", ""), status.get("message", ""),
                    status.get("details"))
 
 
 def _qualified(kind: Kind) -> str:
     # The real messages name the resource as plural[.group]: `deployments.apps "web" not found`.
-    return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
+    return str(kind)
 
 
 def _details(kind: Kind, name: str) -> dict:

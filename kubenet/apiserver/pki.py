@@ -68,7 +68,7 @@ def _name(cn: str, org: str | None = None) -> x509.Name:
 
 
 def _sign(subject, public_key, ca_key, issuer, days, extensions) -> x509.Certificate:
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
                .serial_number(x509.random_serial_number()).not_valid_before(now)
                .not_valid_after(now + dt.timedelta(days=days)))
@@ -122,7 +122,7 @@ def read_tokens(pki: PKI) -> dict[str, tuple[str, list[str]]]:
 
 
 def kubeconfig(pki: PKI, cluster: str, server: str) -> dict:
-    b64 = lambda p: base64.b64encode(p.read_bytes()).decode()  # noqa: E731
+    b64 = lambda p: base64.b64encode(p.read_bytes()).decode()
     context = f"kubenet-{cluster}"
     return {
         "apiVersion": "v1", "kind": "Config", "preferences": {},

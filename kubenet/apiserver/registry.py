@@ -6,7 +6,6 @@ request writes nothing.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import uuid
 
@@ -18,7 +17,7 @@ from kubenet.api.selectors import SelectorError, matches, parse_field_selector, 
 from kubenet.apiserver import errors, strategies
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
-from kubenet.store.base import decode_continue
+from kubenet.store.base import _copy, decode_continue
 
 
 class Registry:
@@ -121,7 +120,7 @@ class Registry:
     # --- create --------------------------------------------------------------------------------------
     def create(self, kind: Kind, namespace: str | None, obj: dict, dry_run: bool = False,
                field_manager: str | None = None) -> dict:
-        obj = copy.deepcopy(obj)
+        obj = _copy(obj)
         self._type_meta(kind, obj)
         meta = obj["metadata"]
         if kind.namespaced:
@@ -165,7 +164,7 @@ class Registry:
     # --- update --------------------------------------------------------------------------------------
     def update(self, kind: Kind, namespace: str | None, name: str, obj: dict, subresource: str | None = None,
                dry_run: bool = False, field_manager: str | None = None, create_missing: bool = False) -> dict:
-        obj = copy.deepcopy(obj)
+        obj = _copy(obj)
         self._type_meta(kind, obj)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
@@ -246,7 +245,7 @@ class Registry:
                 return obj
             return self._remove(kind, obj, status=True)
         if not meta.get("deletionTimestamp") or (grace < (meta.get("deletionGracePeriodSeconds") or 0)):
-            deadline = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=grace)
+            deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=grace)
             meta["deletionTimestamp"] = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
             meta["deletionGracePeriodSeconds"] = grace
         meta["finalizers"] = finalizers

@@ -56,6 +56,19 @@ def parse_target(request: web.Request) -> Target:
     return t
 
 
+class _JSONCompatibleLoader(yaml.SafeLoader):
+    """YAML as Kubernetes reads it (sigs.k8s.io/yaml converts to JSON): timestamps stay strings."""
+
+
+_JSONCompatibleLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def load_yaml(raw: bytes | str):
+    return yaml.load(raw, Loader=_JSONCompatibleLoader)
+
+
 def _no_duplicates(pairs):
     out = {}
     for k, v in pairs:
@@ -70,7 +83,7 @@ async def body_object(request: web.Request) -> dict:
     ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
     try:
         if ctype in ("application/yaml", "application/apply-patch+yaml"):
-            obj = yaml.safe_load(raw)
+            obj = load_yaml(raw)
         elif ctype == "application/vnd.kubernetes.protobuf":
             obj = protobuf.decode_object(raw)  # what kubectl's typed clients (create configmap, ...) send
         else:

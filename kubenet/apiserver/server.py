@@ -12,8 +12,8 @@ from kubenet.api.kinds import Kind
 from kubenet.apiserver import discovery, errors, subresources
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.registry import Registry
-from kubenet.apiserver.watch_stream import serve_watch
 from kubenet.apiserver.request import Target, body_object, delete_options, parse_target, strict_check, wants_table
+from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
 MAX_BODY = 3 * 1024 * 1024

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 
-import yaml
+from yaml import YAMLError
 
 from kubenet.api import patch as patches
 from kubenet.api.kinds import Kind, by_resource
 from kubenet.api.selectors import selector_string
 from kubenet.apiserver import errors
 from kubenet.apiserver.registry import Registry, now_rfc3339
+from kubenet.apiserver.request import load_yaml
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -21,9 +22,9 @@ PATCH_CONTENT_TYPES = (MERGE, JSON_PATCH, STRATEGIC, APPLY)
 def _decode(body: bytes | str, content_type: str):
     try:
         if content_type == APPLY:
-            return yaml.safe_load(body)
+            return load_yaml(body)
         return json.loads(body)
-    except (ValueError, yaml.YAMLError) as exc:
+    except (ValueError, YAMLError) as exc:
         raise errors.bad_request(f"error decoding patch: {exc}") from None
 
 

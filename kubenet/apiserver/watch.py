@@ -5,7 +5,7 @@ sends them, so a label change moves an object in or out of a filtered watch.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from kubenet.store import Watcher
 

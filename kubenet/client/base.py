@@ -1,7 +1,7 @@
 """The client contract every component codes against; LocalClient and HTTPClient implement it."""
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from kubenet.api import kinds
 from kubenet.api.kinds import Kind

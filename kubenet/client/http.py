@@ -5,8 +5,8 @@ import base64
 import json
 import ssl
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiohttp
 import yaml

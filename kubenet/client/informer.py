@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key

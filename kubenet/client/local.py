@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry

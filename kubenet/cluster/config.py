@@ -87,7 +87,7 @@ class ClusterConfig:
         (self.data / "config.json").write_text(json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def load(cls, name: str, data_dir: str = "") -> "ClusterConfig":
+    def load(cls, name: str, data_dir: str = "") -> ClusterConfig:
         path = Path(data_dir or DATA_ROOT / name) / "config.json"
         return cls(**json.loads(path.read_text()))
 

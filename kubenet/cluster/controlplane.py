@@ -68,7 +68,7 @@ class ControlPlane:
 
     # --- for tests: the control plane on its own loop in a thread ------------------------------------
     @classmethod
-    def in_thread(cls, config: ClusterConfig) -> "ThreadedControlPlane":
+    def in_thread(cls, config: ClusterConfig) -> ThreadedControlPlane:
         return ThreadedControlPlane(cls(config))
 
 
@@ -85,7 +85,7 @@ class ThreadedControlPlane:
     def run(self, coro, timeout: float = 30.0):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def start(self) -> "ThreadedControlPlane":
+    def start(self) -> ThreadedControlPlane:
         self.thread.start()
         self.run(self.plane.start(with_dns=False))
         return self

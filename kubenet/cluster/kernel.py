@@ -14,7 +14,7 @@ def run(*args: str, netns: str | None = None, check: bool = True, input: str | N
     cmd = list(args)
     if netns:
         cmd = ["nsenter", f"--net=/run/netns/{netns}", "--"] + cmd
-    proc = subprocess.run(cmd, capture_output=True, text=True, input=input)
+    proc = subprocess.run(cmd, capture_output=True, text=True, input=input, check=False)
     if check and proc.returncode != 0:
         raise KernelError(f"{' '.join(cmd)}: {proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout
@@ -64,7 +64,7 @@ def sysctl(key: str, value: str, netns: str | None = None) -> None:
 
 
 def link_exists(name: str, netns: str | None = None) -> bool:
-    return not ip("link", "show", "dev", name, netns=netns, check=False).strip() == ""
+    return ip("link", "show", "dev", name, netns=netns, check=False).strip() != ""
 
 
 def kill_pids(pids: list[int], sig: int = 9) -> None:

@@ -9,8 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import kernel
@@ -64,9 +64,9 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
     if config.sandbox:
         kernel.netns_add(config.sandbox_netns)
         cmd = ["nsenter", f"--net=/run/netns/{config.sandbox_netns}", "--"] + cmd
-    log = open(config.data / "supervisor.log", "ab")
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                            cwd="/")
+    with open(config.data / "supervisor.log", "ab") as log:  # the child keeps its own copy of the fd
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                cwd="/")
     (config.data / "supervisor.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     shown = 0

@@ -62,7 +62,7 @@ class LocalhostNodePorts:
             try:
                 up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(ip, port), 3)
                 break
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 continue
         else:
             writer.close()

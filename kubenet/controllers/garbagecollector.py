@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 
-from kubenet.api.kinds import Kind, by_kind
+from kubenet.api.kinds import by_kind
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.controllers.base import Controller, Informers
@@ -26,10 +26,6 @@ ORPHAN = "orphan"
 WATCHED = ["pods", "services", "configmaps", "secrets", "replicasets.apps", "deployments.apps",
            "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps", "jobs.batch", "cronjobs.batch",
            "endpointslices.discovery.k8s.io"]
-
-
-def resource_name(kind: Kind) -> str:
-    return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
 
 
 class GarbageCollector(Controller):
@@ -161,7 +157,7 @@ class GarbageCollector(Controller):
         kind = by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
         if kind is None:
             return True
-        resource = resource_name(kind)
+        resource = str(kind)  # plural[.group], as the client names it
         ns = namespace if kind.namespaced else None
         informer = self.watched.get(resource)
         if informer is not None:

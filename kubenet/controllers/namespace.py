@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 
-from kubenet.api.kinds import STORED, Kind
+from kubenet.api.kinds import STORED
 from kubenet.api.meta import now_rfc3339
 from kubenet.apiserver.errors import APIError
 from kubenet.controllers.base import Controller, Informers
@@ -30,10 +30,6 @@ OK_CONDITIONS = [
     ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
     ("NamespaceFinalizersRemaining", "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
 ]
-
-
-def resource_name(kind: Kind) -> str:
-    return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
 
 
 class NamespaceController(Controller):
@@ -74,7 +70,7 @@ class NamespaceController(Controller):
         finalizers: dict[str, int] = {}
         failures: list[str] = []
         for kind in NAMESPACED:
-            resource = resource_name(kind)
+            resource = str(kind)  # plural[.group], as the client names it
             try:
                 items, _ = await self.client.list(resource, namespace)
                 for item in items:

@@ -8,6 +8,7 @@ Expectations keep a stale cache from creating or deleting the same Pods twice.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 import random
 import time
@@ -16,6 +17,7 @@ from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_t
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
+from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 
 log = logging.getLogger(__name__)
@@ -31,37 +33,7 @@ def random_suffix(n: int = 5) -> str:
     return "".join(random.choice(NAME_ALPHABET) for _ in range(n))
 
 
-# --- Pod helpers (pkg/api/v1/pod, controller_utils) ------------------------------------------------------
-
-def pod_condition(pod: dict, ctype: str) -> dict | None:
-    for c in (pod.get("status") or {}).get("conditions") or []:
-        if c.get("type") == ctype:
-            return c
-    return None
-
-
-def is_pod_ready(pod: dict) -> bool:
-    c = pod_condition(pod, "Ready")
-    return bool(c and c.get("status") == "True")
-
-
-def is_pod_available(pod: dict, min_ready_seconds: int, now: float | None = None) -> bool:
-    """Ready for at least minReadySeconds (podutil.IsPodAvailable)."""
-    if not is_pod_ready(pod):
-        return False
-    if not min_ready_seconds:
-        return True
-    since = parse_time(pod_condition(pod, "Ready").get("lastTransitionTime"))
-    if since is None:
-        return False
-    return since.timestamp() + min_ready_seconds <= (now if now is not None else time.time())
-
-
-def is_pod_active(pod: dict) -> bool:
-    """Counts toward replicas: not terminal and not being deleted (controller.FilterActivePods)."""
-    phase = (pod.get("status") or {}).get("phase")
-    return phase not in ("Succeeded", "Failed") and not pod["metadata"].get("deletionTimestamp")
-
+# --- Pod ranking (controller_utils ActivePodsWithRanks) ---------------------------------------------------
 
 def _restarts(pod: dict) -> int:
     return sum(int(c.get("restartCount") or 0) for c in (pod.get("status") or {}).get("containerStatuses") or [])
@@ -72,14 +44,14 @@ def deletion_order(pods: list[dict], related: list[dict]) -> list[dict]:
     per_node: dict[str, int] = {}
     for p in related:
         node = p["spec"].get("nodeName")
-        if node and is_pod_active(p):
+        if node and podutil.is_active(p):
             per_node[node] = per_node.get(node, 0) + 1
 
     def key(pod: dict):
         spec, status = pod["spec"], pod.get("status") or {}
         node = spec.get("nodeName") or ""
-        ready = is_pod_ready(pod)
-        ready_since = parse_time(pod_condition(pod, "Ready").get("lastTransitionTime")) if ready else None
+        ready = podutil.is_pod_ready(pod)
+        ready_since = parse_time(podutil.pod_condition(pod, "Ready").get("lastTransitionTime")) if ready else None
         created = parse_time(pod["metadata"].get("creationTimestamp"))
         try:
             cost = int((pod["metadata"].get("annotations") or {}).get("controller.kubernetes.io/pod-deletion-cost", 0))
@@ -207,7 +179,7 @@ class ReplicaSetController(Controller):
         ns = rs["metadata"]["namespace"]
         in_ns = [p for p in self.pods.list() if p["metadata"].get("namespace") == ns]
         owned = await self._claim_pods(rs, in_ns)
-        active = [p for p in owned if is_pod_active(p)]
+        active = [p for p in owned if podutil.is_active(p)]
         manage_error: APIError | None = None
         if needs_sync and not rs["metadata"].get("deletionTimestamp"):
             try:
@@ -338,15 +310,15 @@ class ReplicaSetController(Controller):
 
     def _calculate_status(self, rs: dict, owned: list[dict], manage_error: APIError | None) -> dict:
         status = copy.deepcopy(rs.get("status") or {})
-        active = [p for p in owned if is_pod_active(p)]
+        active = [p for p in owned if podutil.is_active(p)]
         template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
         min_ready = int(rs["spec"].get("minReadySeconds") or 0)
-        now = time.time()
+        now = dt.datetime.now(dt.UTC)
         status["replicas"] = len(active)
         status["fullyLabeledReplicas"] = sum(
             1 for p in active if template_labels.items() <= (p["metadata"].get("labels") or {}).items())
-        status["readyReplicas"] = sum(1 for p in active if is_pod_ready(p))
-        status["availableReplicas"] = sum(1 for p in active if is_pod_available(p, min_ready, now))
+        status["readyReplicas"] = sum(1 for p in active if podutil.is_pod_ready(p))
+        status["availableReplicas"] = sum(1 for p in active if podutil.is_available(p, min_ready, now))
         status["observedGeneration"] = rs["metadata"].get("generation", 1)
         for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
             if not status[field]:

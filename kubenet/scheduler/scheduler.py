@@ -69,11 +69,26 @@ class Scheduler:
         self.recorder = EventRecorder(client, DEFAULT_SCHEDULER)
         self.unschedulable: set[str] = set()
         self.assumed: dict[str, tuple[str, dict]] = {}  # pod key -> (node, pod as bound)
+        self.by_node: dict[str, dict[str, dict]] = {}  # node -> pod key -> bound, non-terminal pod
+        self.pods.add_handlers(self._index_pod, lambda old, new: self._index_pod(new), self._unindex_pod)
         self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
         self.nodes.add_handlers(lambda n: self._retry_unschedulable(), self._on_node_update,
                                 lambda n: self._retry_unschedulable())
 
     # --- handlers -----------------------------------------------------------------------------------------
+    def _index_pod(self, pod: dict) -> None:
+        """Keep the Pods each node holds, so filtering a node costs its Pods, not every Pod in the cluster."""
+        key, node = object_key(pod), pod["spec"].get("nodeName")
+        for pods in self.by_node.values():
+            pods.pop(key, None)
+        if node and not _is_terminal(pod):
+            self.by_node.setdefault(node, {})[key] = pod
+
+    def _unindex_pod(self, pod: dict) -> None:
+        node = pod["spec"].get("nodeName")
+        if node:
+            self.by_node.get(node, {}).pop(object_key(pod), None)
+
     def _wants(self, pod: dict) -> bool:
         return not pod["spec"].get("nodeName") and not pod["metadata"].get("deletionTimestamp") and \
             not _is_terminal(pod) and (pod["spec"].get("schedulerName") or DEFAULT_SCHEDULER) == self.scheduler_name
@@ -149,10 +164,8 @@ class Scheduler:
 
     def _node_states(self) -> list[NodeState]:
         states = {n["metadata"]["name"]: NodeState(n) for n in self.nodes.list()}
-        for pod in self.pods.list():
-            node = pod["spec"].get("nodeName")
-            if node in states and not _is_terminal(pod):
-                states[node].pods.append(pod)
+        for name, state in states.items():
+            state.pods.extend(self.by_node.get(name, {}).values())
         for key, (node, pod) in self.assumed.items():
             if node in states and self.pods.get(key) is not None:
                 states[node].pods.append(pod)

@@ -12,8 +12,8 @@ import asyncio
 import base64
 import collections
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 Predicate = Callable[[dict], bool]
 
@@ -49,7 +49,7 @@ class Event:
 class Watcher:
     """A stream of events under a prefix. Async-iterate it, or poll with `get_nowait()`."""
 
-    def __init__(self, store: "Store", prefix: str, predicate: Predicate | None):
+    def __init__(self, store: Store, prefix: str, predicate: Predicate | None):
         self.store = store
         self.prefix = prefix
         self.predicate = predicate
@@ -79,7 +79,7 @@ class Watcher:
             self._waker.clear()
             try:
                 await asyncio.wait_for(self._waker.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return None
         return self._queue.popleft()
 
@@ -108,7 +108,7 @@ def decode_continue(token: str) -> tuple[str, int]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
         return str(raw["start"]), int(raw["rv"])
-    except Exception as exc:  # noqa: BLE001 - any garbage is the same client error
+    except Exception as exc:
         raise ValueError("continue key is not valid") from exc
 
 
@@ -181,8 +181,12 @@ class Store:
         obj.setdefault("metadata", {})["resourceVersion"] = str(self.revision)
         event = Event(etype, key, obj, self.revision)
         self._commit(event)
+        encoded = None
         for w in list(self._watchers):
-            w._push(Event(event.type, key, _copy(obj), event.revision))
+            if not key.startswith(w.prefix):
+                continue  # most watchers watch another kind: no copy for them
+            encoded = encoded or json.dumps(obj)
+            w._push(Event(event.type, key, json.loads(encoded), event.revision))
         if self.revision - self.compacted > self.event_history * 1.25:
             self.compact(self.revision - self.event_history)
         return event

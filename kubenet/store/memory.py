@@ -4,7 +4,7 @@ from __future__ import annotations
 import bisect
 import collections
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from kubenet.store.base import Event, Store
 

@@ -8,7 +8,7 @@ import pytest
 from kubenet.api.meta import parse_time
 from kubenet.controllers.cronjob import CronJobController, job_name_for
 from kubenet.controllers.cronschedule import ScheduleError, parse_schedule
-from tests.unit.test_controller_endpoints_harness import Cluster, run
+from tests.unit.controller_harness import Cluster, run
 
 UTC = dt.UTC
 

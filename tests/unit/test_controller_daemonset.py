@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kubenet.controllers.daemonset import DaemonSetController, target_node
-from tests.unit.test_controller_endpoints_harness import Cluster, add_node, run
+from tests.unit.controller_harness import Cluster, add_node, run
 
 
 def daemonset(name: str = "agent", node_selector: dict | None = None, image: str = "busybox") -> dict:

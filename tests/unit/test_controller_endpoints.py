@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubenet.controllers.endpoints import EndpointsController
 from kubenet.controllers.endpointslice import EndpointSliceController
-from tests.unit.test_controller_endpoints_harness import Cluster, pod, run, service
+from tests.unit.controller_harness import Cluster, pod, run, service
 
 SLICES = "endpointslices.discovery.k8s.io"
 

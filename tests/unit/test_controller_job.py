@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kubenet.controllers.job import TRACKING_FINALIZER, JobController, format_indexes, parse_indexes
-from tests.unit.test_controller_endpoints_harness import Cluster, run
+from tests.unit.controller_harness import Cluster, run
 
 
 def job(name: str = "pi", **spec) -> dict:

@@ -4,74 +4,11 @@ from __future__ import annotations
 import asyncio
 
 from kubenet.apiserver.errors import APIError
-from kubenet.apiserver.registry import Registry
-from kubenet.client.local import LocalClient
-from kubenet.controllers.base import Informers
 from kubenet.controllers.garbagecollector import GarbageCollector
 from kubenet.controllers.namespace import NamespaceController
 from kubenet.controllers.replicaset import ReplicaSetController
 from kubenet.controllers.serviceaccount import ServiceAccountController
-from kubenet.store.memory import MemoryStore
-
-
-class Cluster:
-    """A registry over a MemoryStore with some controllers running on shared informers."""
-
-    def __init__(self, *controller_classes):
-        self.registry = Registry(MemoryStore())
-        self.client = LocalClient(self.registry)
-        self.informers = Informers(self.client)
-        self.controllers = [cls(self.client, self.informers) for cls in controller_classes]
-        self.tasks: list[asyncio.Task] = []
-
-    async def __aenter__(self):
-        await self.client.create("namespaces", {"metadata": {"name": "default"}})
-        self.tasks = self.informers.start() + [asyncio.create_task(c.run()) for c in self.controllers]
-        await self.informers.wait_synced()
-        return self
-
-    async def __aexit__(self, *exc):
-        for t in self.tasks:
-            t.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-    async def until(self, check, timeout: float = 5.0):
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            try:
-                result = await check()
-            except APIError as exc:  # not there yet
-                if exc.code != 404:
-                    raise
-                result = None
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s: {check.__name__}")
-            await asyncio.sleep(0.01)
-
-    async def pods(self, ns: str = "default") -> list[dict]:
-        items, _ = await self.client.list("pods", ns)
-        return [p for p in items if not p["metadata"].get("deletionTimestamp")]
-
-    async def events(self, reason: str | None = None) -> list[dict]:
-        items, _ = await self.client.list("events", "default")
-        return [e for e in items if reason is None or e["reason"] == reason]
-
-    async def mark_ready(self, pod: dict) -> None:
-        pod = await self.client.get("pods", pod["metadata"]["name"], "default")
-        pod["status"]["phase"] = "Running"
-        pod["status"]["conditions"] = [{"type": "Ready", "status": "True",
-                                        "lastTransitionTime": "2024-01-01T00:00:00Z"}]
-        await self.client.update("pods", pod, "default", subresource="status")
-
-
-async def gone(c: Cluster, resource: str, name: str, ns: str | None = None) -> bool:
-    try:
-        await c.client.get(resource, name, ns)
-    except APIError as exc:
-        return exc.code == 404
-    return False
+from tests.unit.controller_harness import Cluster, replicaset
 
 
 def test_namespace_deletion_removes_content_then_the_namespace():
@@ -80,21 +17,11 @@ def test_namespace_deletion_removes_content_then_the_namespace():
                            ServiceAccountController) as c:
             await c.client.create("namespaces", {"metadata": {"name": "team"}})
             await c.client.create("configmaps", {"metadata": {"name": "settings"}}, "team")
-            rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "template": {"metadata": {"labels": {"app": "web"}},
-                                        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
-            await c.client.create("replicasets.apps", rs, "team")
-
-            async def two_pods():
-                pods = await c.pods("team")
-                return pods if len(pods) == 2 else None
-            pods = await c.until(two_pods)
+            await c.client.create("replicasets.apps", replicaset(replicas=2), "team")
+            pods = await c.wait_for_pods(2, "team")
             await c.until(lambda: c.client.get("serviceaccounts", "default", "team"))
             bound = pods[0]["metadata"]["name"]  # on a node: deleted gracefully, waits for its kubelet
-            await c.client.create("pods", {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": bound},
-                                           "target": {"kind": "Node", "name": "kubenet-worker"}},
-                                  "team", subresource="binding", name=bound)
+            await c.bind(bound, "kubenet-worker", "team")
 
             await c.client.delete("namespaces", "team")
             ns = await c.client.get("namespaces", "team")
@@ -111,9 +38,9 @@ def test_namespace_deletion_removes_content_then_the_namespace():
             assert conds["NamespaceContentRemaining"]["message"] == \
                 "Some resources are remaining: pods. has 1 resource instances"
             assert conds["NamespaceDeletionDiscoveryFailure"]["reason"] == "ResourcesDiscovered"
-            assert await gone(c, "configmaps", "settings", "team")
-            assert await gone(c, "replicasets.apps", "web", "team")
-            assert await gone(c, "serviceaccounts", "default", "team")  # and not recreated
+            assert await c.gone("configmaps", "settings", "team")
+            assert await c.gone("replicasets.apps", "web", "team")
+            assert await c.gone("serviceaccounts", "default", "team")  # and not recreated
 
             # Creating in a Terminating namespace is refused, as on a real cluster.
             try:
@@ -123,7 +50,7 @@ def test_namespace_deletion_removes_content_then_the_namespace():
                 assert exc.code == 403
 
             await c.client.delete("pods", bound, "team", grace_period_seconds=0)  # the kubelet finished
-            await c.until(lambda: gone(c, "namespaces", "team"))
+            await c.until(lambda: c.gone("namespaces", "team", None))
     asyncio.run(story())
 
 

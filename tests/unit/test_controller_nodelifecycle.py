@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kubenet.controllers.nodelifecycle import NodeLifecycleController
-from tests.unit.test_controller_endpoints_harness import Cluster, add_node, pod, run
+from tests.unit.controller_harness import Cluster, add_node, pod, run
 
 
 class Clocks:

@@ -4,72 +4,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from kubenet.apiserver.errors import APIError
-from kubenet.apiserver.registry import Registry
-from kubenet.client.local import LocalClient
-from kubenet.controllers.base import Informers
 from kubenet.controllers.replicaset import ReplicaSetController, deletion_order
-from kubenet.store.memory import MemoryStore
-
-
-class Cluster:
-    """A registry over a MemoryStore with some controllers running on shared informers."""
-
-    def __init__(self, *controller_classes):
-        self.registry = Registry(MemoryStore())
-        self.client = LocalClient(self.registry)
-        self.informers = Informers(self.client)
-        self.controllers = [cls(self.client, self.informers) for cls in controller_classes]
-        self.tasks: list[asyncio.Task] = []
-
-    async def __aenter__(self):
-        await self.client.create("namespaces", {"metadata": {"name": "default"}})
-        self.tasks = self.informers.start() + [asyncio.create_task(c.run()) for c in self.controllers]
-        await self.informers.wait_synced()
-        return self
-
-    async def __aexit__(self, *exc):
-        for t in self.tasks:
-            t.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-    async def until(self, check, timeout: float = 5.0):
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            try:
-                result = await check()
-            except APIError as exc:  # not there yet
-                if exc.code != 404:
-                    raise
-                result = None
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s: {check.__name__}")
-            await asyncio.sleep(0.01)
-
-    async def pods(self, ns: str = "default") -> list[dict]:
-        items, _ = await self.client.list("pods", ns)
-        return [p for p in items if not p["metadata"].get("deletionTimestamp")]
-
-    async def events(self, reason: str | None = None) -> list[dict]:
-        items, _ = await self.client.list("events", "default")
-        return [e for e in items if reason is None or e["reason"] == reason]
-
-    async def mark_ready(self, pod: dict) -> None:
-        pod = await self.client.get("pods", pod["metadata"]["name"], "default")
-        pod["status"]["phase"] = "Running"
-        pod["status"]["conditions"] = [{"type": "Ready", "status": "True",
-                                        "lastTransitionTime": "2024-01-01T00:00:00Z"}]
-        await self.client.update("pods", pod, "default", subresource="status")
-
-
-def replicaset(name: str = "web", replicas: int = 3) -> dict:
-    labels = {"app": name}
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+from tests.unit.controller_harness import Cluster, replicaset
 
 
 def test_scale_up_and_down_with_events_and_status():
@@ -165,14 +101,9 @@ def test_terminating_pods_do_not_count():
         async with Cluster(ReplicaSetController) as c:
             await c.client.create("replicasets.apps", replicaset(replicas=1), "default")
 
-            async def one():
-                pods = await c.pods()
-                return pods if len(pods) == 1 else None
-            (pod,) = await c.until(one)
+            (pod,) = await c.wait_for_pods(1)
             # Scheduled Pods are deleted gracefully: they keep existing with a deletionTimestamp.
-            binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod["metadata"]["name"]},
-                       "target": {"apiVersion": "v1", "kind": "Node", "name": "kubenet-worker"}}
-            await c.client.create("pods", binding, "default", subresource="binding", name=pod["metadata"]["name"])
+            await c.bind(pod["metadata"]["name"], "kubenet-worker")
             await c.client.delete("pods", pod["metadata"]["name"], "default")
 
             async def replacement():

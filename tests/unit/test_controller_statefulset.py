@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kubenet.controllers.statefulset import StatefulSetController
-from tests.unit.test_controller_endpoints_harness import Cluster, run
+from tests.unit.controller_harness import Cluster, run
 
 
 def statefulset(name: str = "web", replicas: int = 3, policy: str | None = None, image: str = "nginx",

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from kubenet.apiserver.registry import Registry
-from kubenet.client.local import LocalClient
 from kubenet.scheduler.filters import NodeState, matches_node_selector_and_affinity, pod_requests, tolerates
-from kubenet.scheduler.scheduler import Scheduler
-from kubenet.store.memory import MemoryStore
+from tests.unit.controller_harness import Cluster
 
 
 def node(name: str, ready: bool = True, labels: dict | None = None, taints: list | None = None,
@@ -35,53 +32,12 @@ def pod(name: str, cpu: str | None = None, host_port: int | None = None, owner_u
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container], **spec}}
 
 
-class Cluster:
-    def __init__(self, *nodes: dict):
-        self.client = LocalClient(Registry(MemoryStore()))
-        self.nodes = nodes
-        self.task: asyncio.Task | None = None
-
-    async def __aenter__(self):
-        await self.client.create("namespaces", {"metadata": {"name": "default"}})
-        for n in self.nodes:
-            await self.client.create("nodes", n)
-        self.scheduler = Scheduler(self.client)
-        self.task = asyncio.create_task(self.scheduler.run())
-        return self
-
-    async def __aexit__(self, *exc):
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
-
-    async def until(self, check, timeout: float = 5.0):
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            result = await check()
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s")
-            await asyncio.sleep(0.01)
-
-    async def bound(self, name: str) -> str | None:
-        return (await self.client.get("pods", name, "default"))["spec"].get("nodeName")
-
-    async def events(self, name: str, reason: str) -> list[dict]:
-        items, _ = await self.client.list("events", "default")
-        return [e for e in items if e["involvedObject"]["name"] == name and e["reason"] == reason]
-
-    async def unschedulable(self, name: str) -> dict | None:
-        p = await self.client.get("pods", name, "default")
-        cond = next((c for c in p["status"].get("conditions") or [] if c["type"] == "PodScheduled"), None)
-        return cond if cond and cond["status"] == "False" else None
-
-
 def test_binds_and_reports_scheduled():
     async def story():
-        async with Cluster(node("kubenet-worker")) as c:
+        async with Cluster(nodes=[node("kubenet-worker")], scheduler=True) as c:
             await c.client.create("pods", pod("web-1"), "default")
             assert await c.until(lambda: c.bound("web-1")) == "kubenet-worker"
-            (event,) = await c.until(lambda: c.events("web-1", "Scheduled"))
+            (event,) = await c.until(lambda: c.events("Scheduled", involved="web-1"))
             assert event["message"] == "Successfully assigned default/web-1 to kubenet-worker"
             assert event["source"]["component"] == "default-scheduler" and event["type"] == "Normal"
             p = await c.client.get("pods", "web-1", "default")
@@ -92,14 +48,15 @@ def test_binds_and_reports_scheduled():
 
 def test_failed_scheduling_message_condition_and_retry_when_a_node_changes():
     async def story():
-        async with Cluster(node("kubenet-worker", labels={"disk": "hdd"}), node("kubenet-worker2", ready=False)) as c:
+        async with Cluster(nodes=[node("kubenet-worker", labels={"disk": "hdd"}), node("kubenet-worker2", ready=False)],
+                           scheduler=True) as c:
             await c.client.create("pods", pod("web-1", nodeSelector={"disk": "ssd"}), "default")
             expected = ("0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
                         "1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/2 nodes "
                         "are available: 2 Preemption is not helpful for scheduling.")
             cond = await c.until(lambda: c.unschedulable("web-1"))
             assert (cond["reason"], cond["message"]) == ("Unschedulable", expected)
-            (event,) = await c.until(lambda: c.events("web-1", "FailedScheduling"))
+            (event,) = await c.until(lambda: c.events("FailedScheduling", involved="web-1"))
             assert event["type"] == "Warning" and event["message"] == expected
 
             # The user labels the node: the Pending Pod is retried and lands there.
@@ -112,9 +69,9 @@ def test_failed_scheduling_message_condition_and_retry_when_a_node_changes():
 
 def test_resources_ports_and_unschedulable_nodes():
     async def story():
-        async with Cluster(node("kubenet-worker", cpu="1"),
-                           node("kubenet-worker2", cpu="8", taints=[{"key": "dedicated", "value": "gpu",
-                                                                      "effect": "NoSchedule"}])) as c:
+        gpu_taint = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
+        nodes = [node("kubenet-worker", cpu="1"), node("kubenet-worker2", cpu="8", taints=[gpu_taint])]
+        async with Cluster(nodes=nodes, scheduler=True) as c:
             await c.client.create("pods", pod("big", cpu="2"), "default")
             cond = await c.until(lambda: c.unschedulable("big"))
             assert cond["message"] == (
@@ -150,7 +107,7 @@ def test_resources_ports_and_unschedulable_nodes():
 
 def test_pods_of_one_owner_spread_over_nodes():
     async def story():
-        async with Cluster(node("kubenet-worker"), node("kubenet-worker2")) as c:
+        async with Cluster(nodes=[node("kubenet-worker"), node("kubenet-worker2")], scheduler=True) as c:
             for i in range(4):
                 await c.client.create("pods", pod(f"web-{i}", cpu="100m", owner_uid="rs-uid"), "default")
 
@@ -164,7 +121,7 @@ def test_pods_of_one_owner_spread_over_nodes():
 
 def test_no_nodes():
     async def story():
-        async with Cluster() as c:
+        async with Cluster(scheduler=True) as c:
             await c.client.create("pods", pod("web-1"), "default")
             cond = await c.until(lambda: c.unschedulable("web-1"))
             assert cond["message"] == "no nodes available to schedule pods"
@@ -199,7 +156,7 @@ def test_node_affinity_operators_and_tolerations():
 
 def test_retried_when_a_bound_pod_goes():
     async def story():
-        async with Cluster(node("kubenet-worker", pods="1")) as c:
+        async with Cluster(nodes=[node("kubenet-worker", pods="1")], scheduler=True) as c:
             await c.client.create("pods", pod("first"), "default")
             await c.until(lambda: c.bound("first"))
             await c.client.create("pods", pod("second"), "default")
