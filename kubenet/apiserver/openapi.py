@@ -17,6 +17,7 @@ import sys
 import threading
 
 from kubenet.api.kinds import KINDS, Kind
+from kubenet.apiserver.discovery import GIT_VERSION
 
 DEFAULT_CACHE = "/var/lib/kubenet/openapi-cache"
 # Bump when the generator's output changes, so stale caches are rebuilt.
@@ -83,6 +84,16 @@ def v2() -> bytes:
     if body is None:
         raise OpenAPIBuildError("v2.json missing from the OpenAPI cache")
     return body
+
+
+def v2_protobuf() -> bytes:
+    """/openapi/v2 in gnostic's protobuf form (what kubectl asks for when it validates client-side, e.g. a
+    `kind: List`). It carries only swagger and info — no definitions — so kubectl finds no schema to check
+    the items against and leaves their validation to the server, which still applies fieldValidation."""
+    def field(number: int, payload: bytes) -> bytes:
+        return bytes([(number << 3) | 2, len(payload)]) + payload
+    info = field(1, b"Kubernetes") + field(2, GIT_VERSION.encode())
+    return field(1, b"2.0") + field(2, info)
 
 
 def v3_index() -> dict:

@@ -135,6 +135,9 @@ class APIServer:
 
     async def openapi_v2(self, request: web.Request) -> web.Response:
         from kubenet.apiserver import openapi
+        accept = request.headers.get("Accept", "")
+        if "protobuf" in accept.split(",")[0]:
+            return web.Response(body=openapi.v2_protobuf(), content_type="application/octet-stream")
         return web.Response(body=await asyncio.to_thread(openapi.v2), content_type="application/json")
 
     async def openapi_v3_index(self, request: web.Request) -> web.Response:

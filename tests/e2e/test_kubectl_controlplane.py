@@ -207,3 +207,10 @@ except client.rest.ApiException as e:
 
 async def _compact(store) -> None:
     store.compact(store.revision)
+
+
+def test_apply_a_list_document(control_plane):
+    # kubectl validates a `kind: List` client-side, fetching /openapi/v2 as protobuf first.
+    listed = {"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-list"}, "data": {"a": "1"}}]}
+    assert "configmap/from-list created" in control_plane.kubectl("apply", "-f", "-", input=json.dumps(listed))
