@@ -21,6 +21,7 @@ class SyncRunner:
         min_sync_period: float = 1.0,
         sync_period: float = 30.0,
         name: str = "sync-runner",
+        burst: int = 2,
     ) -> None:
         if min_sync_period < 0 or sync_period <= 0:
             raise ValueError("min_sync_period must be >= 0 and sync_period > 0")
@@ -28,6 +29,9 @@ class SyncRunner:
         self.min_sync_period = min_sync_period
         self.sync_period = sync_period
         self.name = name
+        self.burst = burst
+        self._tokens = float(burst)
+        self._refilled = 0.0
         self.syncs = 0  # attempts, successful or not
         self.failures = 0
         self.last_error: BaseException | None = None
@@ -35,6 +39,18 @@ class SyncRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._requested = False
         self._stopping = False
+
+    def _take_token(self) -> float:
+        """Take a sync token; returns 0, or how long to wait until one is there (then call again)."""
+        now = self._loop.time()
+        if self.min_sync_period <= 0:
+            return 0.0
+        self._tokens = min(float(self.burst), self._tokens + (now - self._refilled) / self.min_sync_period)
+        self._refilled = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) * self.min_sync_period
 
     def request(self) -> None:
         """Ask for a sync soon; safe to call from any thread, and before run() has started."""
@@ -61,7 +77,7 @@ class SyncRunner:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._stopping = False
-        last_start: float | None = None
+        self._refilled = self._loop.time()
         next_due = self._loop.time() + self.sync_period
         while not self._stopping:
             if not self._requested:
@@ -72,13 +88,15 @@ class SyncRunner:
             self._wakeup.clear()
             if self._stopping:
                 break
-            if last_start is not None:
-                # Later requests that land while we wait are served by this same run: that is the coalescing.
-                delay = last_start + self.min_sync_period - self._loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                    if self._stopping:
-                        break
+            # A token bucket like kube-proxy's BoundedFrequencyRunner (burstSyncs=2): after a quiet spell a
+            # change syncs at once; a stream of changes syncs once per min_sync_period. Requests that land
+            # while we wait are served by this same run: that is the coalescing.
+            delay = self._take_token()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                if self._stopping:
+                    break
+                self._take_token()
             self._requested = False
             self._wakeup.clear()
             last_start = self._loop.time()
