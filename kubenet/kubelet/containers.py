@@ -13,7 +13,7 @@ from kubenet.api.meta import now_rfc3339
 
 
 def cri_timestamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -84,5 +84,5 @@ class ContainerProcess:
             try:
                 await asyncio.wait_for(asyncio.shield(self.proc.wait()), max(wait, 0.01))
                 break
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue

@@ -14,8 +14,8 @@ from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
 from kubenet.cluster.config import ClusterConfig
-from kubenet.kubelet.env import container_env
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
+from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.streaming import ExecProcess, StreamError, read_logs
 
@@ -238,7 +238,7 @@ class Kubelet:
 
 def dt_micro() -> str:
     import datetime as dt
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _os_image() -> str:

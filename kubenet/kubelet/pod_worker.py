@@ -81,7 +81,7 @@ class PodWorker:
                 break
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._next_deadline())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _next_deadline(self) -> float:
@@ -104,7 +104,7 @@ class PodWorker:
         if self.init_done:
             for state in self.containers.values():
                 await self._converge_container(state)
-        await probes.run_readiness(self)
+        probes.sync_pod(self)
         await self.write_status()
 
     async def _create_sandbox(self) -> None:
@@ -160,11 +160,14 @@ class PodWorker:
             if policy == "Never" or (policy == "OnFailure" and code == 0) or (init and code == 0):
                 return False
             if not state.next_start:
-                state.next_start = time.monotonic() + state.backoff
-                state.backoff = min(state.backoff * 2, BACKOFF_MAX)
-                state.waiting = ("CrashLoopBackOff", f"back-off {int(state.backoff / 2)}s restarting failed "
-                                 f"container={state.name} pod={self.pod['metadata']['name']}_"
-                                 f"{self.pod['metadata']['namespace']}({self.uid})")
+                # Like the kubelet: the first restart is immediate, then 10 s, 20 s, ... up to 5 min.
+                delay = 0.0 if state.restart_count == 0 else state.backoff
+                if delay:
+                    state.backoff = min(state.backoff * 2, BACKOFF_MAX)
+                    state.waiting = ("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed "
+                                     f"container={state.name} pod={self.pod['metadata']['name']}_"
+                                     f"{self.pod['metadata']['namespace']}({self.uid})")
+                state.next_start = time.monotonic() + delay
             if time.monotonic() < state.next_start:
                 return False
         elif state.next_start and time.monotonic() < state.next_start:
@@ -226,6 +229,7 @@ class PodWorker:
         self.terminated = True
 
     async def stop_all(self, grace: float) -> None:
+        probes.stop_pod(self)
         states = [s for s in self._all_states() if s.process is not None and s.process.running]
         await asyncio.gather(*(s.process.stop(grace) for s in states))
         if self.sandbox is not None:

@@ -67,7 +67,24 @@ class PodSandbox:
             start_new_session=True)
         self.pause_pid = proc.pid
         self._pause = proc
+        await self._wait_pause_ready(proc)
         return proc.pid
+
+    async def _wait_pause_ready(self, proc, timeout: float = 5.0) -> None:
+        """Return once the pause process has become `sleep`: by then it is in the Pod's netns, mount and UTS
+        namespaces with its hostname set. Entering it earlier would put a container in the kubelet's netns."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        comm = Path(f"/proc/{proc.pid}/comm")
+        while True:
+            try:
+                if comm.read_text().strip() == "sleep":
+                    return
+            except OSError:
+                pass
+            if proc.returncode is not None or loop.time() > deadline:
+                raise RuntimeError(f"pod sandbox {self.netns}: the pause process did not start")
+            await asyncio.sleep(0.001)
 
     def enter_argv(self) -> list[str]:
         """The prefix that runs a program inside this Pod's namespaces."""

@@ -17,7 +17,7 @@ def _container_status(worker, state, init: bool = False) -> dict:
     if proc is not None and proc.running and state.waiting is None:
         out["state"] = {"running": {"startedAt": proc.started_at}}
         out["ready"] = state.ready and not init
-        out["started"] = True
+        out["started"] = bool(state.started)  # false while a startupProbe has not yet succeeded
     elif proc is not None and state.waiting is None or (proc is not None and state.waiting is None):
         out["state"] = {"terminated": {"exitCode": proc.exit_code, "reason": "Completed" if proc.exit_code == 0
                                        else "Error", "startedAt": proc.started_at, "finishedAt": proc.finished_at,
@@ -48,10 +48,10 @@ def _phase(worker, statuses: list[dict]) -> str:
     if waiting and any(s["restartCount"] > 0 or s.get("lastState") for s in statuses):
         return "Running"  # crash-looping containers keep the Pod Running
     if terminated and len(terminated) == len(statuses):
+        if policy == "Always":
+            return "Running"  # it will be restarted
         if all(t["exitCode"] == 0 for t in terminated):
             return "Succeeded"
-        if policy == "Never" or policy == "OnFailure" and False:
-            return "Failed"
         return "Failed" if policy == "Never" else "Running"
     return "Pending"
 

@@ -6,8 +6,8 @@ import fcntl
 import os
 import struct
 import termios
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 
 class StreamError(Exception):

@@ -22,16 +22,31 @@ class Image:
     env: dict = field(default_factory=dict)
 
 
-def _web(flavour: str, port: int = 80) -> tuple[str, ...]:
-    return (PY, "-m", "kubenet.kubelet.images.web", "--flavour", flavour, "--port", str(port))
+def _web(flavour: str, *flags: str) -> tuple[str, ...]:
+    return (PY, "-m", "kubenet.kubelet.images.web", flavour, *flags)
+
+
+def _hello_app_version(tag: str) -> str:
+    """hello-app prints its version: tag 1.0 → 1.0.0, 2.0 → 2.0.0 (the canary tutorials rely on it)."""
+    parts = tag.split(".")
+    if not tag or not all(p.isdigit() for p in parts):
+        return "1.0.0"
+    return ".".join((parts + ["0", "0"])[:3])
 
 
 _SLEEP = ("sleep", "infinity")
 CATALOG: dict[str, Image] = {i.repository: i for i in [
     Image("httpd", cmd=("httpd-foreground",), default_tag="2.4"),
     Image("nginx", entrypoint=("/docker-entrypoint.sh",), cmd=("nginx", "-g", "daemon off;"), default_tag="1.27"),
-    Image("traefik/whoami", entrypoint=("/whoami",)),
+    Image("traefik/whoami", entrypoint=("/whoami",), default_tag="v1.10"),
+    Image("hashicorp/http-echo", entrypoint=("/http-echo",), default_tag="1.0"),
+    Image("registry.k8s.io/echoserver", entrypoint=("/usr/local/bin/run.sh",), default_tag="1.10"),
+    Image("registry.k8s.io/e2e-test-images/echoserver", entrypoint=("/usr/local/bin/run.sh",), default_tag="2.5"),
+    Image("gcr.io/google-samples/hello-app", entrypoint=("/hello-app",), default_tag="1.0"),
+    Image("us-docker.pkg.dev/google-samples/containers/gke/hello-app", entrypoint=("/hello-app",),
+          default_tag="1.0"),
     Image("busybox", cmd=_SLEEP, default_tag="1.36"),
+    Image("registry.k8s.io/e2e-test-images/busybox", cmd=_SLEEP, default_tag="1.36.1-1"),
     Image("alpine", cmd=_SLEEP, default_tag="3.20"),
     Image("ubuntu", cmd=_SLEEP),
     Image("debian", cmd=_SLEEP),
@@ -42,27 +57,25 @@ CATALOG: dict[str, Image] = {i.repository: i for i in [
     Image("registry.k8s.io/coredns/coredns", entrypoint=("/coredns",), default_tag="v1.11.3"),
 ]}
 
-# What image binaries are here. Each maps an argv (with the binary first) to the argv we run.
+# What image binaries are here. Each maps (argv with the binary first, the image tag) to the argv we run; the
+# image's own flags go to our implementation, which parses them like the real program does.
 _PROGRAMS = {
-    "httpd-foreground": lambda argv: _web("httpd"),
-    "httpd": lambda argv: _web("httpd"),
-    "nginx": lambda argv: _web("nginx"),
-    "/docker-entrypoint.sh": lambda argv: _translate(argv[1:]) if len(argv) > 1 else _web("nginx"),
-    "/whoami": lambda argv: (PY, "-m", "kubenet.kubelet.images.web", "--flavour", "whoami", *_whoami_port(argv)),
-    "/agnhost": lambda argv: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
-    "/pause": lambda argv: _SLEEP,
+    "httpd-foreground": lambda argv, tag: _web("httpd"),
+    "httpd": lambda argv, tag: _web("httpd"),
+    "nginx": lambda argv, tag: _web("nginx"),
+    "/docker-entrypoint.sh": lambda argv, tag: _translate(argv[1:], tag) if len(argv) > 1 else _web("nginx"),
+    "/whoami": lambda argv, tag: _web("whoami", *argv[1:]),
+    "/http-echo": lambda argv, tag: _web("http-echo", *argv[1:]),
+    "/usr/local/bin/run.sh": lambda argv, tag: _web("echoserver"),
+    "/hello-app": lambda argv, tag: _web("hello-app", "--version", _hello_app_version(tag)),
+    "/agnhost": lambda argv, tag: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
+    "/agnhost-2": lambda argv, tag: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
+    "/pause": lambda argv, tag: _SLEEP,
     # CoreDNS's -conf Corefile is fixed here: the kubernetes zone, health on 8080, ready on 8181, forward the rest.
-    "/coredns": lambda argv: ("sh", "-c", f'exec {PY} -m coredns_py --kubeconfig "$KUBENET_KUBECONFIG" '
-                              "--listen 0.0.0.0:53 --health-port 8080 --ready-port 8181"),
-    "/entrypoint.sh": lambda argv: tuple(argv[1:]) if len(argv) > 1 else _SLEEP,
+    "/coredns": lambda argv, tag: ("sh", "-c", (f'exec {PY} -m coredns_py --kubeconfig "$KUBENET_KUBECONFIG" '
+                                              "--listen 0.0.0.0:53 --health-port 8080 --ready-port 8181")),
+    "/entrypoint.sh": lambda argv, tag: tuple(argv[1:]) if len(argv) > 1 else _SLEEP,
 }
-
-
-def _whoami_port(argv) -> tuple[str, ...]:
-    for a in argv[1:]:
-        if a.startswith("--port"):
-            return ("--port", a.split("=", 1)[1])
-    return ("--port", "80")
 
 
 class ImageNotFound(Exception):
@@ -99,11 +112,11 @@ def image_ref(image: str) -> str:
     return f"{full}@sha256:{hashlib.sha256(f'{name}:{tag}'.encode()).hexdigest()}"
 
 
-def _translate(argv: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def _translate(argv: list[str] | tuple[str, ...], tag: str = "") -> tuple[str, ...]:
     program = _PROGRAMS.get(argv[0]) or _PROGRAMS.get(argv[0].rsplit("/", 1)[-1] if argv[0].startswith("/usr")
                                                    else "")
     if program is not None:
-        return tuple(program(list(argv)))
+        return tuple(program(list(argv), tag))
     return tuple(argv)
 
 
@@ -123,7 +136,7 @@ def container_argv(container: dict) -> list[str]:
     argv = entry + rest
     if not argv:
         raise ImageNotFound(container.get("image", ""))
-    argv = list(_translate(argv))
+    argv = list(_translate(argv, split_image(container.get("image", ""))[1] or (image.default_tag if image else "")))
     if not argv[0].startswith("/") and shutil.which(argv[0]) is None:
         raise FileNotFoundError(argv[0])
     return argv
