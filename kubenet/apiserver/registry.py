@@ -15,6 +15,7 @@ from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
 from kubenet.apiserver import errors, strategies
+from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
 from kubenet.store.base import _copy, decode_continue
@@ -28,6 +29,8 @@ class Registry:
         validation.set_node_port_range(self.services.ports.low, self.services.ports.high)
         items, _, _ = store.list(prefix_key("", "services"))
         self.services.load(items)
+        # events.k8s.io/v1 Event has no storage of its own: each verb below hands it to this view over core Events.
+        self.event_view = EventView(self)
 
     # --- helpers -------------------------------------------------------------------------------------
     def key(self, kind: Kind, namespace: str | None, name: str) -> str:
@@ -66,6 +69,8 @@ class Registry:
 
     # --- reads ---------------------------------------------------------------------------------------
     def get(self, kind: Kind, namespace: str | None, name: str) -> dict:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.get(namespace, name)
         try:
             return self.store.get(self.key(kind, namespace, name))
         except NotFound:
@@ -86,6 +91,8 @@ class Registry:
 
     def list(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None, limit: int = 0, continue_token: str | None = None) -> dict:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.list(namespace, label_selector, field_selector, limit, continue_token)
         predicate = self._predicate(kind, label_selector, field_selector)
         if continue_token:
             try:
@@ -101,6 +108,8 @@ class Registry:
 
     def watch(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None, resource_version: str | None = None) -> FilteredWatch:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.watch(namespace, label_selector, field_selector, resource_version)
         predicate = self._predicate(kind, label_selector, field_selector)
         prefix = prefix_key(kind.group, kind.plural, namespace if kind.namespaced else None)
         initial: list[dict] = []
@@ -120,6 +129,8 @@ class Registry:
     # --- create --------------------------------------------------------------------------------------
     def create(self, kind: Kind, namespace: str | None, obj: dict, dry_run: bool = False,
                field_manager: str | None = None) -> dict:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.create(namespace, obj, dry_run, field_manager)
         obj = _copy(obj)
         self._type_meta(kind, obj)
         meta = obj["metadata"]
@@ -164,6 +175,8 @@ class Registry:
     # --- update --------------------------------------------------------------------------------------
     def update(self, kind: Kind, namespace: str | None, name: str, obj: dict, subresource: str | None = None,
                dry_run: bool = False, field_manager: str | None = None, create_missing: bool = False) -> dict:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.update(namespace, name, obj, subresource, dry_run, field_manager, create_missing)
         obj = _copy(obj)
         self._type_meta(kind, obj)
         meta = obj["metadata"]
@@ -217,6 +230,8 @@ class Registry:
     # --- delete --------------------------------------------------------------------------------------
     def delete(self, kind: Kind, namespace: str | None, name: str, options: dict | None = None,
                dry_run: bool = False) -> dict:
+        if kind == EVENTS_V1_EVENT:  # event view
+            return self.event_view.delete(namespace, name, options, dry_run)
         options = options or {}
         obj = self.get(kind, namespace, name)
         meta = obj["metadata"]

@@ -9,7 +9,7 @@ import ssl
 from aiohttp import web
 
 from kubenet.api.kinds import Kind
-from kubenet.apiserver import discovery, errors, subresources
+from kubenet.apiserver import discovery, errors, sa_tokens, subresources
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.request import Target, body_object, delete_options, parse_target, strict_check, wants_table
@@ -28,6 +28,7 @@ class APIServer:
         self.server_address = server_address
         self.node_agents = node_agents if node_agents is not None else {}  # node name → kubelet (logs, exec)
         self.tokens = read_tokens(pki) if pki else {}
+        self.sa_public_key = sa_tokens.ensure_key(pki.dir).public_key() if pki else None
         self.ready_checks: dict[str, callable] = {}
         self._runners: list[web.AppRunner] = []
 
@@ -76,8 +77,10 @@ class APIServer:
         if self.pki is None:
             return True
         auth = request.headers.get("Authorization", "")
-        if auth.startswith("Bearer ") and auth[7:].strip() in self.tokens:
-            return True
+        if auth.startswith("Bearer "):
+            token = auth[7:].strip()
+            if token in self.tokens or sa_tokens.verify(self.sa_public_key, token) is not None:
+                return True
         transport = request.transport
         return bool(transport and transport.get_extra_info("peercert"))
 

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from kubenet.apiserver import openapi
+from kubenet.apiserver import openapi, sa_tokens
 from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
@@ -39,6 +39,7 @@ class ControlPlane:
         c = self.config
         c.data.mkdir(parents=True, exist_ok=True)
         self.pki = cluster_pki(c)
+        self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs the tokens kubelets mount into Pods
         openapi.set_cache_dir(str(c.data / "openapi"))  # generated on first use; goes with the cluster
         write_kubeconfig(c.admin_kubeconfig, kubeconfig(self.pki, c.name, f"https://127.0.0.1:{c.api_port}"))
         self.store = SQLiteStore(str(c.data / "store.db"))

@@ -142,6 +142,8 @@ def down(name: str, data_dir: str = "") -> list[str]:
         kernel.kill_pids(kernel.netns_pids(ns))
         kernel.netns_delete(ns)
         shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
+    for leftover in Path("/etc/netns").glob(f"kn-{name}-*"):  # hostNetwork Pods' files have no netns
+        shutil.rmtree(leftover, ignore_errors=True)
     for i, node in enumerate(config.node_names):
         NodeNetwork(config, node, i).delete()
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):

@@ -88,7 +88,8 @@ class Supervisor:
         Router(self.host, self.nodes, nodes, services)
         self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
-            self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0))
+            self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
+                                               sa_key=self.plane.sa_key)
             self.proxies.append(KubeProxy(node.name, node.ip, c.pod_cidr, node.netns, services, slices,
                                           c.proxy_mode))
         self.tasks += [asyncio.create_task(inf.run()) for inf in (nodes, services, slices)]

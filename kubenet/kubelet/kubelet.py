@@ -5,9 +5,11 @@ import asyncio
 import logging
 import os
 import platform
+import shutil
 from pathlib import Path
 
 from kubenet.api.meta import now_rfc3339
+from kubenet.apiserver import sa_tokens
 from kubenet.apiserver.discovery import GIT_VERSION
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
@@ -26,13 +28,14 @@ LEASE_RENEW = 10.0
 
 class Kubelet:
     def __init__(self, client: Client, config: ClusterConfig, node_name: str, node_ip: str, node_netns: str,
-                 control_plane: bool = False):
+                 control_plane: bool = False, sa_key=None):
         self.client = client
         self.config = config
         self.node_name = node_name
         self.node_ip = node_ip
         self.node_netns = node_netns
         self.control_plane = control_plane
+        self.sa_key = sa_key  # signs the ServiceAccount tokens mounted into Pods
         self.pod_cidr: str | None = None
         self.workers: dict[str, PodWorker] = {}  # by Pod UID
         self.recorder = EventRecorder(client, "kubelet", node_name)
@@ -176,6 +179,38 @@ class Kubelet:
 
     async def container_env(self, pod: dict, container: dict, pod_ip: str) -> dict[str, str]:
         return {**container_env_defaults(pod), **await container_env(self, pod, container, pod_ip)}
+
+    # --- the Pod's files on the node --------------------------------------------------------------------------
+    def pod_dir(self, pod: dict) -> Path:
+        return self.config.data / "pods" / pod["metadata"]["uid"]
+
+    def remove_pod_dir(self, pod: dict) -> None:
+        shutil.rmtree(self.pod_dir(pod), ignore_errors=True)
+
+    async def service_account_volume(self, pod: dict) -> Path | None:
+        """The projected ServiceAccount volume: token, ca.crt, namespace (kube-api-access-*); None when
+        automountServiceAccountToken is false on the Pod (or on its ServiceAccount)."""
+        spec = pod["spec"]
+        name = spec.get("serviceAccountName") or "default"
+        namespace = pod["metadata"]["namespace"]
+        automount = spec.get("automountServiceAccountToken")
+        sa_uid = ""
+        try:
+            sa = await self.client.get("serviceaccounts", name, namespace)
+            sa_uid = sa["metadata"].get("uid", "")
+            if automount is None:
+                automount = sa.get("automountServiceAccountToken")
+        except APIError as exc:
+            if exc.code != 404:
+                raise
+        if automount is False or self.sa_key is None:
+            return None
+        directory = self.pod_dir(pod) / "serviceaccount"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "token").write_text(sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid))
+        (directory / "ca.crt").write_bytes((self.config.data / "pki" / "ca.crt").read_bytes())
+        (directory / "namespace").write_text(namespace)
+        return directory
 
     # --- streaming (what the API server's pods/log and pods/exec reach) -----------------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:

@@ -110,10 +110,13 @@ class PodWorker:
     async def _create_sandbox(self) -> None:
         k = self.kubelet
         pod = self.pod
-        hostname = (pod["spec"].get("hostname") or pod["metadata"]["name"])[:63]
+        host_network = bool(pod["spec"].get("hostNetwork"))
+        # A hostNetwork Pod shares the node's network, so its hostname is the node's, as on a real node.
+        hostname = k.node_name if host_network else (pod["spec"].get("hostname") or pod["metadata"]["name"])[:63]
         sandbox = PodSandbox(netns=k.config.pod_netns_prefix() + self.uid.replace("-", "")[:12],
                              node_netns=k.node_netns, hostname=hostname, conflist=k.cni_conflist,
-                             container_id=hashlib.sha256(self.uid.encode()).hexdigest()[:32])
+                             container_id=hashlib.sha256(self.uid.encode()).hexdigest()[:32],
+                             host_network=host_network, ip=k.node_ip if host_network else "")
         ports = [{"hostPort": p["hostPort"], "containerPort": p["containerPort"],
                   "protocol": p.get("protocol", "TCP").lower(), "hostIP": p.get("hostIP", "")}
                  for c in pod["spec"].get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")]
@@ -121,9 +124,10 @@ class PodWorker:
         try:
             resolv = pod_resolv_conf(pod, k.node_resolv, k.config.dns_ip, k.config.cluster_domain).render()
             sandbox.write_files(resolv, pod_hosts_file(pod, sandbox.ip, k.config.cluster_domain))
-            await sandbox.start_pause()
+            await sandbox.start_pause(await k.service_account_volume(pod))
         except BaseException:
             await sandbox.delete()
+            k.remove_pod_dir(pod)
             raise
         self.sandbox = sandbox
         k.recorder_event(pod, "Normal", "Scheduled", None)
@@ -235,6 +239,7 @@ class PodWorker:
         if self.sandbox is not None:
             await self.sandbox.delete()
             self.sandbox = None
+        self.kubelet.remove_pod_dir(self.pod)
 
     # --- status ---------------------------------------------------------------------------------------
     async def write_status(self) -> None:

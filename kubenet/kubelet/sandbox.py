@@ -16,6 +16,26 @@ from pathlib import Path
 from cni import api as cni_api
 from kubenet.cluster import kernel
 
+# The pause process: hostname; a Pod-private /run (tmpfs) holding the ServiceAccount volume at
+# /var/run/secrets/kubernetes.io/serviceaccount; the Pod's resolv.conf, hosts and hostname bound over the node's
+# (re-made inside the tmpfs when /etc/resolv.conf links into /run); then it sleeps, holding the namespaces.
+PAUSE_SCRIPT = r"""
+set -e
+hostname "$1"
+files="$2"; sa="$3"
+mount -t tmpfs -o mode=0755,size=4m kubenet-pod-run /run
+if [ -n "$sa" ]; then
+  mkdir -p /run/secrets/kubernetes.io/serviceaccount
+  mount --bind -o ro "$sa" /run/secrets/kubernetes.io/serviceaccount
+fi
+for f in resolv.conf hosts hostname; do
+  target=$(readlink -m "/etc/$f")
+  [ -e "$target" ] || { mkdir -p "$(dirname "$target")"; : > "$target"; }
+  mount --bind "$files/$f" "$target"
+done
+exec sleep infinity
+"""
+
 
 @dataclass
 class PodSandbox:
@@ -24,6 +44,7 @@ class PodSandbox:
     hostname: str
     conflist: dict
     container_id: str
+    host_network: bool = False
     pause_pid: int | None = None
     ip: str = ""
     result: dict = field(default_factory=dict)
@@ -39,6 +60,8 @@ class PodSandbox:
 
     async def create_network(self, port_mappings: list[dict]) -> str:
         """netns + CNI ADD; returns the Pod IP. On failure nothing is left behind."""
+        if self.host_network:
+            return self.ip  # the node's own network: no netns, no CNI (the kubelet set ip to the node IP)
         await asyncio.to_thread(kernel.netns_add, self.netns)
         try:
             caps = {"portMappings": port_mappings} if port_mappings else {}
@@ -57,13 +80,14 @@ class PodSandbox:
         (self.etc_dir / "hosts").write_text(hosts)
         (self.etc_dir / "hostname").write_text(self.hostname + "\n")
 
-    async def start_pause(self) -> int:
-        # ip netns exec makes a mount namespace with /etc/netns/<netns>/* bound over /etc; unshare --uts gives
-        # the Pod its own hostname; `sleep infinity` keeps both alive (the pause container's job).
+    async def start_pause(self, service_account_dir: Path | None = None) -> int:
+        """Start the pause process in the Pod's netns (the node's, for hostNetwork Pods) with its own UTS and
+        mount namespaces: hostname, the Pod's /etc files, and its ServiceAccount volume."""
+        netns = self.node_netns if self.host_network else self.netns
         proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", self.netns, "unshare", "--uts", "--", "sh", "-c",
-            'hostname "$0" && exec sleep infinity', self.hostname,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            "ip", "netns", "exec", netns, "unshare", "--uts", "--", "sh", "-c", PAUSE_SCRIPT, "pause",
+            self.hostname, str(self.etc_dir), str(service_account_dir or ""),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             start_new_session=True)
         self.pause_pid = proc.pid
         self._pause = proc
@@ -83,7 +107,9 @@ class PodSandbox:
             except OSError:
                 pass
             if proc.returncode is not None or loop.time() > deadline:
-                raise RuntimeError(f"pod sandbox {self.netns}: the pause process did not start")
+                why = (await proc.stderr.read()).decode(errors="replace").strip() if proc.returncode is not None \
+                    else "timed out"
+                raise RuntimeError(f"pod sandbox {self.netns}: the pause process did not start: {why}")
             await asyncio.sleep(0.001)
 
     def enter_argv(self) -> list[str]:
@@ -103,6 +129,9 @@ class PodSandbox:
 
     async def delete_network(self) -> None:
         # CNI DEL is idempotent and works with the netns gone; the IP lease is released either way.
+        if self.host_network:
+            shutil.rmtree(self.etc_dir, ignore_errors=True)
+            return
         try:
             await asyncio.to_thread(cni_api.del_network_list, self.conflist, self._runtime_conf(),
                                     f"/run/netns/{self.node_netns}")

@@ -246,3 +246,20 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_service_account_token_lets_a_pod_use_the_api(cluster, webs):
+    files = in_pod(cluster, "client", "ls", "/var/run/secrets/kubernetes.io/serviceaccount")
+    assert files.split() == ["ca.crt", "namespace", "token"]
+    # kubectl inside the Pod finds the in-cluster config (KUBERNETES_SERVICE_HOST + the mounted token)
+    # and reaches the API server through the kubernetes Service's ClusterIP.
+    assert "client" in in_pod(cluster, "client", "kubectl", "get", "pod", "client", "-o", "name")
+
+
+def test_host_network_pod_shares_the_node_network(cluster, webs):
+    webs("run", "hostnet", "--image=busybox", "--overrides",
+         json.dumps({"spec": {"hostNetwork": True, "nodeName": cluster.config.node_names[1]}}))
+    pod = wait_for(lambda: (running_pods(webs, "run=hostnet") or [None])[0], what="the hostNetwork pod")
+    assert pod["status"]["podIP"] == cluster.config.node_ip(1)
+    assert in_pod(cluster, "hostnet", "hostname").strip() == cluster.config.node_names[1]
+    assert f"inet {cluster.config.node_ip(1)}/16" in in_pod(cluster, "hostnet", "ip", "-4", "addr", "show", "eth0")
