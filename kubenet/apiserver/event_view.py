@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from kubenet.api import validation
 from kubenet.api.kinds import Kind, by_kind
+from kubenet.api.meta import now_rfc3339
+from kubenet.api.patch import update_managed_fields
 from kubenet.api.validation_field import FIELD_IMMUTABLE, FieldError, invalid, required
 from kubenet.api.validation_meta import (
     is_dns1123_subdomain,
@@ -284,6 +286,9 @@ class EventView:
     def create(self, namespace: str | None, obj: dict, dry_run: bool = False,
                field_manager: str | None = None) -> dict:
         event = self._decode(obj)
+        if field_manager:
+            # managedFields keep the vocabulary and apiVersion of the request that wrote them, as on a real server
+            update_managed_fields(None, event, field_manager, "Update", now_rfc3339())
         core = to_core(event)
         meta = core["metadata"]
         if namespace and not meta.get("namespace"):
@@ -295,7 +300,7 @@ class EventView:
         if errs:
             _raise_invalid(meta.get("name", ""), errs)
         try:
-            created = self.registry.create(CORE_EVENT, namespace, core, dry_run, field_manager)
+            created = self.registry.create(CORE_EVENT, namespace, core, dry_run)
         except errors.APIError as exc:
             raise _as_events_error(exc) from None
         return to_events_v1(created)
@@ -312,6 +317,8 @@ class EventView:
                 event["metadata"].setdefault("name", name)
                 return self.create(namespace, event, dry_run, field_manager)
             raise _as_events_error(exc) from None
+        if field_manager:
+            update_managed_fields(to_events_v1(old), event, field_manager, "Update", now_rfc3339())
         core = to_core(event)
         checked = _copy(core)
         checked["metadata"].setdefault("name", name)
@@ -320,7 +327,7 @@ class EventView:
         if errs:
             _raise_invalid(name, errs)
         try:
-            updated = self.registry.update(CORE_EVENT, namespace, name, core, None, dry_run, field_manager)
+            updated = self.registry.update(CORE_EVENT, namespace, name, core, None, dry_run)
         except errors.APIError as exc:
             raise _as_events_error(exc) from None
         return to_events_v1(updated)
