@@ -36,7 +36,8 @@ class Kubectl:
     def run(self, *args: str, input: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
         env = dict(os.environ, KUBECONFIG=str(self.kubeconfig))
         cmd = [*self.prefix, "kubectl", "--cache-dir", str(self.cache_dir), *args]
-        return subprocess.run(cmd, input=input, capture_output=True, text=True, env=env, timeout=timeout)
+        return subprocess.run(cmd, input=input, capture_output=True, text=True, env=env, timeout=timeout,
+                              check=False)
 
     def popen(self, *args: str) -> subprocess.Popen:
         env = dict(os.environ, KUBECONFIG=str(self.kubeconfig))
@@ -76,18 +77,19 @@ class SandboxCluster:
 
     def up(self) -> None:
         proc = subprocess.run(["kubenet", "up", "--name", self.name, "--sandbox", "--nodes", str(self.nodes),
-                               "--wait", "60"], capture_output=True, text=True, timeout=90)
+                               "--wait", "60"], capture_output=True, text=True, timeout=90, check=False)
         if proc.returncode != 0:
             raise AssertionError(f"kubenet up failed:\n{proc.stdout}{proc.stderr}")
         self.config = ClusterConfig.load(self.name)
 
     def down(self) -> subprocess.CompletedProcess:
-        return subprocess.run(["kubenet", "down", "--name", self.name], capture_output=True, text=True, timeout=60)
+        return subprocess.run(["kubenet", "down", "--name", self.name], capture_output=True, text=True, timeout=60,
+                              check=False)
 
     def host(self, *cmd: str, timeout: float = 20, check: bool = False) -> subprocess.CompletedProcess:
         """Run a command in the cluster's host context (the sandbox netns)."""
         proc = subprocess.run(["nsenter", f"--net=/run/netns/kubenet-{self.name}", "--", *cmd],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)}: {proc.stdout}{proc.stderr}")
         return proc
@@ -95,7 +97,7 @@ class SandboxCluster:
     def node_exec(self, node: str, *cmd: str, timeout: float = 20) -> subprocess.CompletedProcess:
         ns = self.config.node_netns(node)
         return subprocess.run(["nsenter", f"--net=/run/netns/{ns}", "--", *cmd], capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="module")
