@@ -79,10 +79,15 @@ KINDS: list[Kind] = [
     _k("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", True),
     _k("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
     _k("coordination.k8s.io", "v1", "Lease", "leases", True),
+    # Reviews are answered, never stored (kubectl auth can-i / auth whoami).
+    _k("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, verbs=("create",)),
+    _k("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=("create",)),
 ]
+REVIEWS = {"SelfSubjectAccessReview", "SelfSubjectReview"}
 
 # Groups in the order discovery lists them (core first, like a real server).
-GROUP_ORDER = ["", "apps", "events.k8s.io", "batch", "discovery.k8s.io", "networking.k8s.io",
+GROUP_ORDER = ["", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch",
+               "discovery.k8s.io", "networking.k8s.io",
                "rbac.authorization.k8s.io", "coordination.k8s.io"]
 
 _BY_RESOURCE: dict[tuple[str, str], Kind] = {(k.group, k.plural): k for k in KINDS}
@@ -106,4 +111,4 @@ def group_versions() -> list[str]:
 
 
 # Kinds the store persists (Binding is a verb on pods, not an object).
-STORED = [k for k in KINDS if k.kind != "Binding"]
+STORED = [k for k in KINDS if k.kind != "Binding" and k.kind not in REVIEWS]

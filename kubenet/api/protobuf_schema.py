@@ -41,6 +41,8 @@ KINDS: dict[str, str] = {
     "policy/v1/Eviction": "policy.Eviction",
     "autoscaling/v1/Scale": "autoscaling.Scale",
     "authentication.k8s.io/v1/TokenRequest": "authentication.TokenRequest",
+    "authentication.k8s.io/v1/SelfSubjectReview": "authentication.SelfSubjectReview",
+    "authorization.k8s.io/v1/SelfSubjectAccessReview": "authorization.SelfSubjectAccessReview",
 }
 
 # meta.k8s.io kinds every group version registers (DeleteOptions is sent to any group).
@@ -151,6 +153,21 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         1: ("kind", "string", "o"), 2: ("apiVersion", "string", "o"), 3: ("name", "string", "o"),
         4: ("uid", "string", "o"),
     },
+    # authentication/v1 and authorization/v1 reviews (types.go tags), request side only: status is the server's.
+    "authentication.SelfSubjectReview": {1: ("metadata", "meta.ObjectMeta", "o")},
+    "authorization.SelfSubjectAccessReview": {
+        1: ("metadata", "meta.ObjectMeta", "o"), 2: ("spec", "authorization.SelfSubjectAccessReviewSpec", ""),
+    },
+    "authorization.SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "authorization.ResourceAttributes", "po"),
+        2: ("nonResourceAttributes", "authorization.NonResourceAttributes", "po"),
+    },
+    "authorization.ResourceAttributes": {
+        1: ("namespace", "string", "o"), 2: ("verb", "string", "o"), 3: ("group", "string", "o"),
+        4: ("version", "string", "o"), 5: ("resource", "string", "o"), 6: ("subresource", "string", "o"),
+        7: ("name", "string", "o"),
+    },
+    "authorization.NonResourceAttributes": {1: ("path", "string", "o"), 2: ("verb", "string", "o")},
     "authentication.TokenRequest": {
         1: ("metadata", "meta.ObjectMeta", "o"), 2: ("spec", "authentication.TokenRequestSpec", ""),
         3: ("status", "authentication.TokenRequestStatus", "o"),

@@ -79,8 +79,9 @@ def build_documents() -> dict[str, bytes]:
     """All documents, keyed by their file name inside the cache directory."""
     roots: dict[str, list[str]] = {}
     for group in GROUP_ORDER + ["autoscaling"]:
-        roots[group] = [kind_class(k.group, k.kind) for k in KINDS if k.group == group]
-        roots[group] += [c + "List" for c in roots[group]]
+        kinds = [k for k in KINDS if k.group == group]
+        roots[group] = [kind_class(k.group, k.kind) for k in kinds]
+        roots[group] += [kind_class(k.group, k.kind) + "List" for k in kinds if "list" in k.verbs]
     schemas = SchemaBuilder(roots)
     definitions, tree = schemas.definitions()
 
@@ -104,7 +105,8 @@ def build_documents() -> dict[str, bytes]:
     paths_by_gv: dict[str, tuple[dict, dict]] = {}
     for kind in _served():
         type_name = kinds_index[f"{kind.api_version}/{kind.kind}"]
-        list_name = schemas.definition_name(kind_class(kind.group, kind.kind) + "List")
+        list_name = schemas.definition_name(kind_class(kind.group, kind.kind) + "List") if "list" in kind.verbs \
+            else ""  # reviews are create-only: no list type
         extra = {}
         if "status" in kind.subresources:
             extra["status"] = type_name

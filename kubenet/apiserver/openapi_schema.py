@@ -46,6 +46,7 @@ GROUP_PACKAGES = {
     "autoscaling": "io.k8s.api.autoscaling.v1", "events.k8s.io": "io.k8s.api.events.v1",
     "discovery.k8s.io": "io.k8s.api.discovery.v1", "networking.k8s.io": "io.k8s.api.networking.v1",
     "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1", "coordination.k8s.io": "io.k8s.api.coordination.v1",
+    "authentication.k8s.io": "io.k8s.api.authentication.v1", "authorization.k8s.io": "io.k8s.api.authorization.v1",
 }
 META_CLASSES = {"V1ObjectMeta", "V1ListMeta", "V1LabelSelector", "V1LabelSelectorRequirement",
                 "V1ManagedFieldsEntry", "V1OwnerReference", "V1Status", "V1StatusDetails", "V1StatusCause",

@@ -8,8 +8,8 @@ import ssl
 
 from aiohttp import web
 
-from kubenet.api.kinds import Kind
-from kubenet.apiserver import discovery, errors, sa_tokens, subresources
+from kubenet.api.kinds import REVIEWS, Kind
+from kubenet.apiserver import discovery, errors, reviews, sa_tokens, subresources
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.request import Target, body_object, delete_options, parse_target, strict_check, wants_table
@@ -73,21 +73,35 @@ class APIServer:
         self._runners.clear()
 
     # --- middleware: authentication and errors -----------------------------------------------------------
-    def _authenticated(self, request: web.Request) -> bool:
+    def _authenticate(self, request: web.Request) -> dict | None:
+        """The requesting user ({username, groups}), from a bearer token or the client certificate."""
         if self.pki is None:
-            return True
+            return {"username": "system:anonymous", "groups": ["system:unauthenticated"]}
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth[7:].strip()
-            if token in self.tokens or sa_tokens.verify(self.sa_public_key, token) is not None:
-                return True
+            if token in self.tokens:
+                user, groups = self.tokens[token]
+                return {"username": user, "groups": [*groups, "system:authenticated"]}
+            sa_user = sa_tokens.verify(self.sa_public_key, token)
+            if sa_user is not None:
+                namespace = sa_user.split(":")[2]
+                return {"username": sa_user, "groups": ["system:serviceaccounts",
+                                                        f"system:serviceaccounts:{namespace}",
+                                                        "system:authenticated"]}
         transport = request.transport
-        return bool(transport and transport.get_extra_info("peercert"))
+        cert = transport.get_extra_info("peercert") if transport else None
+        if not cert:
+            return None
+        subject = [attr for rdn in cert.get("subject", ()) for attr in rdn]
+        return {"username": next((v for k, v in subject if k == "commonName"), ""),
+                "groups": [v for k, v in subject if k == "organizationName"] + ["system:authenticated"]}
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
         try:
-            if not request.path.startswith(ANONYMOUS_PATHS) and not self._authenticated(request):
+            request["user"] = self._authenticate(request)
+            if not request.path.startswith(ANONYMOUS_PATHS) and request["user"] is None:
                 raise errors.APIError(401, "Unauthorized", "Unauthorized")
             return await handler(request)
         except errors.APIError as exc:
@@ -168,6 +182,12 @@ class APIServer:
             from kubenet.apiserver import streams
             return await streams.handle(self, request, target)
         method = request.method
+        verb = _VERBS.get((method, bool(target.name)), "")
+        if not target.subresource and verb not in target.kind.verbs and not (verb == "list" and "watch" in
+                                                                           target.kind.verbs):
+            raise errors.method_not_allowed()
+        if target.kind.kind in REVIEWS:
+            return json_response(reviews.answer(target.kind, await body_object(request), request["user"]), 201)
         if method == "GET":
             return await self._get(request, target)
         if method == "POST":
@@ -281,6 +301,11 @@ class APIServer:
         for w in warnings:
             resp.headers.add("Warning", f'299 - "{w}"')
         return resp
+
+
+_VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("POST", True): "create",
+          ("PUT", True): "update", ("PATCH", True): "patch", ("DELETE", True): "delete",
+          ("DELETE", False): "deletecollection"}
 
 
 def _default_manager(request: web.Request) -> str:

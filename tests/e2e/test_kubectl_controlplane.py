@@ -214,3 +214,13 @@ def test_apply_a_list_document(control_plane):
     listed = {"apiVersion": "v1", "kind": "List", "items": [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-list"}, "data": {"a": "1"}}]}
     assert "configmap/from-list created" in control_plane.kubectl("apply", "-f", "-", input=json.dumps(listed))
+
+
+def test_auth_can_i_and_whoami(control_plane):
+    kubectl = control_plane.kubectl
+    assert kubectl("auth", "can-i", "create", "deployments").strip() == "yes"
+    who = kubectl("auth", "whoami")
+    assert "kubernetes-admin" in who and "system:masters" in who
+    assert "MethodNotAllowed" in kubectl("get", "--raw", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                                         check=False) or "method" in kubectl(
+        "get", "--raw", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", check=False).lower()
