@@ -86,6 +86,16 @@ def test_a_saved_object_list_feeds_and_syncs_the_zone(tmp_path):
         "db-0.db." + LAB, "db-1.db." + LAB]
 
 
+async def dig_until(port: int, name: str, expected: list, timeout: float = 5.0) -> list:
+    """Ask until the watch has delivered the change (bounded), then return the last answer."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        answer = await asyncio.to_thread(dig, port, name)
+        if answer == expected or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
+
+
 def test_the_dns_process_follows_a_real_api_server(tmp_path):
     """kubenet's own API server (in memory, plain HTTP on 127.0.0.1) and `python -m coredns_py --kubeconfig`."""
     import contextlib
@@ -134,11 +144,9 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
             assert answer == ["10.96.10.5"]
             created = await client.create("services", service("lab", "api", None, [{"port": 80}]), "lab")
             cluster_ip = created["spec"]["clusterIP"]
-            await asyncio.sleep(0.3)
-            assert await asyncio.to_thread(dig, dns_port, "api." + LAB) == [cluster_ip]
+            assert await dig_until(dns_port, "api." + LAB, [cluster_ip]) == [cluster_ip]
             await client.delete("services", "api", "lab")
-            await asyncio.sleep(0.3)
-            assert await asyncio.to_thread(dig, dns_port, "api." + LAB) == []
+            assert await dig_until(dns_port, "api." + LAB, []) == []
             rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{process.pid}/status").read_text()).group(1))
             assert rss < 60 * 1024
         finally:
