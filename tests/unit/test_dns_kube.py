@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 
 from dnslib import QTYPE, RCODE, DNSRecord
 
@@ -86,6 +87,11 @@ def test_a_saved_object_list_feeds_and_syncs_the_zone(tmp_path):
         "db-0.db." + LAB, "db-1.db." + LAB]
 
 
+def dig(port: int, name: str) -> list[str]:
+    return subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+time=2", "+tries=1", name],
+                          capture_output=True, text=True, check=False).stdout.split()
+
+
 async def dig_until(port: int, name: str, expected: list, timeout: float = 5.0) -> list:
     """Ask until the watch has delivered the change (bounded), then return the last answer."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -101,7 +107,6 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
     import contextlib
     import re
     import signal
-    import subprocess
     import sys
     from pathlib import Path
 
@@ -113,10 +118,6 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
 
     resources = {"Namespace": "namespaces", "Service": "services",
                  "EndpointSlice": "endpointslices.discovery.k8s.io"}
-
-    def dig(port: int, name: str) -> list[str]:
-        return subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+time=2", "+tries=1", name],
-                              capture_output=True, text=True, check=False).stdout.split()
 
     async def story():
         registry = Registry(MemoryStore())
