@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -11,8 +12,14 @@ from pathlib import Path
 from kubenet.cluster import lifecycle
 from kubenet.cluster.config import ClusterConfig
 
+NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
+
 
 def cmd_up(args: argparse.Namespace) -> int:
+    if not NAME_RE.fullmatch(args.name) or "-pod-" in args.name:
+        print(f'ERROR: invalid cluster name "{args.name}": use 1-20 lowercase letters, digits and "-" '
+              "(starting and ending with a letter or digit)", file=sys.stderr)
+        return 1
     config = ClusterConfig(name=args.name, nodes=args.nodes, sandbox=args.sandbox, proxy_mode=args.proxy_mode,
                            data_dir=args.data_dir or "", kubeconfig=args.kubeconfig or "")
     try:

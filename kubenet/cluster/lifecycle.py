@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import kernel
+from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import DATA_ROOT, ClusterConfig
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 
@@ -51,10 +53,38 @@ def _alive(pid: int | None) -> bool:
         return False
 
 
+def _supervisor_pid(config: ClusterConfig) -> int | None:
+    """The cluster's supervisor, if that pid still is it: after a reboot a stale pid may be anyone's."""
+    for pid in (_read_status(config).get("pid"), _read_pid_file(config)):
+        if not _alive(pid):
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"kubenet.cluster.supervisor" in cmdline and config.data_dir.encode() in cmdline:
+            return pid
+    return None
+
+
+def _read_pid_file(config: ClusterConfig) -> int | None:
+    try:
+        return int((config.data / "supervisor.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _our_netns(config: ClusterConfig) -> list[str]:
+    """This cluster's node and Pod netns, by exact name (another cluster may be called `<name>-b`)."""
+    nodes = {config.node_netns(n) for n in config.node_names}
+    prefix = config.pod_netns_prefix()
+    return [ns for ns in kernel.netns_list()
+            if ns in nodes or (ns.startswith(prefix) and re.fullmatch(r"[0-9a-f]{12}", ns[len(prefix):]))]
+
+
 def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = None, timeout: float = 60.0) -> None:
     progress = progress or (lambda step, done: None)
-    existing = _read_status(config) if (config.data / "config.json").exists() else {}
-    if _alive(existing.get("pid")):
+    if (config.data / "config.json").exists() and _supervisor_pid(ClusterConfig.load(config.name, config.data_dir)):
         raise ClusterError(f'node(s) already exist for a cluster with the name "{config.name}"')
     if config.data.exists():
         down(config.name, config.data_dir)  # leftovers of a crashed cluster with this name
@@ -125,32 +155,34 @@ def down(name: str, data_dir: str = "") -> list[str]:
         config = ClusterConfig.load(name, data_dir)
     except (OSError, ValueError):
         config = ClusterConfig(name=name, data_dir=data_dir)
-    pid_file = config.data / "supervisor.pid"
-    pid = int(pid_file.read_text()) if pid_file.exists() else None
-    if _alive(pid):
+    pid = _supervisor_pid(config)
+    if pid:
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             if not _alive(pid):
                 break
             time.sleep(0.05)
-        else:
-            os.kill(pid, signal.SIGKILL)
+    # Every process the supervisor started (and the supervisor, if it would not stop) is in its cgroup.
+    stuck = ClusterCgroup(config.name).kill_all()
     pod_uids = _pod_uids(config)
     # Pods first (their processes by PID, found through their netns), then nodes, then the host side.
-    ours = [ns for ns in kernel.netns_list() if ns.startswith(f"kn-{name}-")]
-    for ns in sorted(ours, key=lambda n: "-pod-" not in n):
+    ours = _our_netns(config)
+    for ns in sorted(ours, key=lambda n: not n.startswith(config.pod_netns_prefix())):
         kernel.kill_pids(kernel.netns_pids(ns))
         kernel.netns_delete(ns)
-        shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
-    for leftover in Path("/etc/netns").glob(f"kn-{name}-*"):  # hostNetwork Pods' files have no netns
-        shutil.rmtree(leftover, ignore_errors=True)
+        if ns.startswith(config.pod_netns_prefix()):
+            pod_uids.append(ns[len(config.pod_netns_prefix()):])
+    for files in Path("/etc/netns").glob(f"{config.pod_netns_prefix()}*"):  # also hostNetwork Pods' files
+        if re.fullmatch(r"[0-9a-f]{12}", files.name[len(config.pod_netns_prefix()):]):
+            shutil.rmtree(files, ignore_errors=True)
     for i, node in enumerate(config.node_names):
         NodeNetwork(config, node, i).delete()
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
         kernel.kill_pids(kernel.netns_pids(config.sandbox_netns))
     HostBridge(config).delete()
-    for uid in pod_uids:
-        for d in Path("/var/log/pods").glob(f"*_{uid}"):
+    for uid in pod_uids:  # a full UID, or the 12 hex characters a Pod netns name carries
+        pattern = f"*_{uid}" if "-" in uid else f"*_{uid[:8]}-{uid[8:12]}-*"
+        for d in Path("/var/log/pods").glob(pattern):
             shutil.rmtree(d, ignore_errors=True)
     if not config.sandbox:
         remove_from_kubeconfig(Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig(),
@@ -160,7 +192,7 @@ def down(name: str, data_dir: str = "") -> list[str]:
         config.data.parent.rmdir()  # /var/lib/kubenet, once no cluster is left in it
     except OSError:
         pass
-    leftovers = [f"netns {ns}" for ns in kernel.netns_list() if ns.startswith(f"kn-{name}-")]
+    leftovers = [f"netns {ns}" for ns in _our_netns(config)] + [f"process {p}" for p in stuck]
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
         leftovers.append(f"netns {config.sandbox_netns}")
     return leftovers
@@ -173,7 +205,7 @@ def status(name: str, data_dir: str = "") -> dict:
         return {"name": name, "exists": False, "healthy": False, "problems": [f'no cluster named "{name}"']}
     st = _read_status(config)
     problems = []
-    running = _alive(st.get("pid"))
+    running = _supervisor_pid(config) is not None
     if not running:
         problems.append("supervisor is not running (run `kubenet down` then `kubenet up`)")
     for node in config.node_names:
@@ -183,7 +215,7 @@ def status(name: str, data_dir: str = "") -> dict:
         if not ok:
             problems.append(f"{check} is unhealthy")
     return {"name": name, "exists": True, "sandbox": config.sandbox_netns, "phase": st.get("phase"),
-            "supervisor_pid": st.get("pid") if running else None, "nodes": config.node_names,
+            "supervisor_pid": _supervisor_pid(config), "nodes": config.node_names,
             "health": st.get("health") or {}, "kubeconfig": str(config.admin_kubeconfig),
             "healthy": not problems and st.get("phase") == "ready", "problems": problems}
 

@@ -18,6 +18,7 @@ import uvloop
 from kubenet.apiserver.pki import kubeconfig, read_tokens, write_kubeconfig
 from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
+from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.controlplane import ControlPlane, cluster_pki
 from kubenet.cluster.nodeports import LocalhostNodePorts
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", default="")
     args = parser.parse_args(argv)
     config = ClusterConfig.load(args.name, args.data_dir)
+    ClusterCgroup(config.name).join()  # everything started from here on is found by `kubenet down`
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvloop.run(amain(config))

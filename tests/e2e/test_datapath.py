@@ -228,7 +228,12 @@ def test_logs_and_exec_with_a_terminal(cluster, webs):
 def test_down_leaves_nothing_after_sigkill(sandbox_cluster_factory):
     cluster = sandbox_cluster_factory(nodes=1)
     cluster.kubectl("run", "orphan", "--image=busybox")
-    wait_for(lambda: running_pods(cluster.kubectl, "run=orphan"), what="a pod")
+    # A container that daemonises a child into a netns of its own: only its cgroup still ties it to us.
+    cluster.kubectl("run", "escaper", "--image=busybox", "--command", "--", "sh", "-c",
+                    "setsid unshare -n sleep 3599 & exec sleep 3600")
+    wait_for(lambda: running_pods(cluster.kubectl, "run=orphan") and running_pods(cluster.kubectl, "run=escaper"),
+             what="the pods")
+    escaped = wait_for(lambda: _pids_running("sleep\0" + "3599"), what="the escaped sleep")
     pids = [pid for ns in kernel.netns_list() if ns.startswith(f"kn-{cluster.name}-")
             for pid in kernel.netns_pids(ns)]
     supervisor = int((cluster.config.data / "supervisor.pid").read_text())
@@ -237,7 +242,18 @@ def test_down_leaves_nothing_after_sigkill(sandbox_cluster_factory):
     assert [ns for ns in kernel.netns_list() if cluster.name in ns] == []
     assert not cluster.config.data.exists()
     assert not list(Path("/etc/netns").glob(f"kn-{cluster.name}-*"))
-    assert not [pid for pid in pids + [supervisor] if _alive(pid)]
+    assert not [pid for pid in pids + [supervisor] + escaped if _alive(pid)]
+
+
+def _pids_running(cmdline: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "cmdline").read_bytes().rstrip(b"\0").endswith(cmdline.encode()):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,80 @@
+"""One cgroup per cluster that the supervisor joins at start, so every process it ever starts — pause
+processes, containers, exec sessions, and any child they fork or daemonise — is found and ended by
+`kubenet down`, even after a crash and even when its netns has lost its name (what container runtimes do).
+
+cgroup v2 (pure or the hybrid `unified` mount) with `cgroup.kill`; on a v1-only host the `pids` hierarchy.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+CANDIDATES = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup/pids"))
+
+
+def _root() -> Path | None:
+    for path in CANDIDATES:
+        if (path / "cgroup.procs").exists() and os.access(path, os.W_OK):
+            return path
+    return None
+
+
+class ClusterCgroup:
+    def __init__(self, cluster: str):
+        root = _root()
+        self.path = root / f"kubenet-{cluster}" if root else None
+
+    def join(self, pid: int | None = None) -> bool:
+        """Put a process (default: this one) in the cluster's cgroup; False where cgroups are not writable."""
+        if self.path is None:
+            return False
+        try:
+            self.path.mkdir(exist_ok=True)
+            (self.path / "cgroup.procs").write_text(str(pid or os.getpid()))
+            return True
+        except OSError:
+            return False
+
+    def pids(self) -> list[int]:
+        if self.path is None or not self.path.exists():
+            return []
+        found = []
+        for procs in self.path.rglob("cgroup.procs"):
+            try:
+                found += [int(p) for p in procs.read_text().split()]
+            except OSError:
+                continue
+        return found
+
+    def kill_all(self, timeout: float = 5.0) -> list[int]:
+        """SIGKILL every process in the cgroup and remove it; returns the pids that would not go."""
+        if self.path is None or not self.path.exists():
+            return []
+        kill_file = self.path / "cgroup.kill"
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = self.pids()
+            if not pids:
+                break
+            if kill_file.exists():
+                try:
+                    kill_file.write_text("1")
+                except OSError:
+                    pass
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if time.monotonic() > deadline:
+                return pids
+            time.sleep(0.02)
+        for sub in sorted((p for p in self.path.rglob("*") if p.is_dir()), reverse=True):
+            sub.rmdir()
+        try:
+            self.path.rmdir()
+        except OSError:
+            return self.pids()
+        return []
