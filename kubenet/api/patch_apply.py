@@ -76,20 +76,34 @@ def _without_managed_fields(obj: dict) -> dict:
     return stripped
 
 
+def _metadata_view(obj: dict) -> dict:
+    """`obj` without metadata.managedFields, for reading only: it shares everything else with `obj`.
+
+    update_managed_fields runs on every write; deep copies of the whole object were most of its cost.
+    """
+    view = dict(obj)
+    meta = obj.get("metadata", {})
+    view["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+    return view
+
+
 def _as_go_object(kind: str, obj: dict) -> dict:
     """`obj` as the server holds it once decoded: structs every object of the kind has are there, if empty.
 
     Comparing such objects keeps those structs from counting as "added" by whoever first fills them.
+    The result is for reading (compare) only: maps on the skeleton's paths are copied, the rest is shared
+    with `obj`, which is left unchanged (no deep copy: this runs on every write).
     """
     def fill(target: dict, skeleton: dict) -> dict:
+        out = dict(target)
         for key, value in skeleton.items():
-            if key not in target:
-                target[key] = copy.deepcopy(value)
-            elif isinstance(value, dict) and isinstance(target[key], dict):
-                fill(target[key], value)
-        return target
+            if key not in out:
+                out[key] = value  # empty_object() is a fresh object: nobody else holds it
+            elif isinstance(value, dict) and isinstance(out[key], dict):
+                out[key] = fill(out[key], value)
+        return out
 
-    return fill(copy.deepcopy(obj), empty_object(kind))
+    return fill(obj, empty_object(kind))
 
 
 def _store(obj: dict, entries: list[_Entry]) -> None:
@@ -225,8 +239,8 @@ def update_managed_fields(old: dict | None, new: dict, manager: str, operation: 
         entries = _decode(new_entries)
     else:
         entries = _decode(old_entries)
-    before = _without_managed_fields(old) if old is not None else {}
-    after = _without_managed_fields(new)
+    before = _metadata_view(old) if old is not None else {}
+    after = _metadata_view(new)
     walker = schema(kind, lenient=True)
     added, removed, modified = walker.compare(_as_go_object(kind, before), _as_go_object(kind, after))
     changed = owned_fields(added | modified, kind, subresource)

@@ -99,15 +99,21 @@ class _Schema:
         return added, removed, modified
 
     def _compare(self, old, new, path, spath, added, removed, modified) -> None:
-        def empty(v):
-            return v is _ABSENT or v is None or (isinstance(v, (dict, list)) and not v)
-
-        granular_map = isinstance(old, dict) or isinstance(new, dict)
-        granular_map = granular_map and all(v is _ABSENT or v is None or isinstance(v, dict) for v in (old, new))
-        granular_map = granular_map and not (path and self.is_atomic_map(spath))
-        granular_list = (isinstance(old, list) or isinstance(new, list)) and self.list_type(spath) != "atomic"
-        granular_list = granular_list and all(v is _ABSENT or v is None or isinstance(v, list) for v in (old, new))
-        if (granular_map or granular_list) and not (empty(old) and empty(new)):
+        # This runs for every field of every write (managedFields), so the type tests are spelled out.
+        old_map, new_map = isinstance(old, dict), isinstance(new, dict)
+        old_list, new_list = isinstance(old, list), isinstance(new, list)
+        if self.lenient and old_map == new_map and old_list == new_list and (old_map or old_list) \
+                and _same_json(old, new):
+            return  # an unchanged subtree: nothing added, removed or modified below it
+        granular_map = granular_list = False
+        if old_map or new_map:
+            granular_map = (old_map or old is _ABSENT or old is None) and (new_map or new is _ABSENT or new is None)
+            granular_map = granular_map and not (path and self.is_atomic_map(spath))
+        elif old_list or new_list:  # (a granular map has no list on either side)
+            granular_list = self.list_type(spath) != "atomic"
+            granular_list = granular_list and (old_list or old is _ABSENT or old is None) and \
+                (new_list or new is _ABSENT or new is None)
+        if (granular_map or granular_list) and not (_empty(old) and _empty(new)):
             if path and old is _ABSENT:
                 added.add(path)  # a map or list that did not exist: the manager creates it (the `.` member)
             if path and new is _ABSENT:
@@ -206,6 +212,21 @@ class _Schema:
                     shared = shared[1:]
                 ci += 1
         return out
+
+
+def _empty(v: object) -> bool:
+    return v is _ABSENT or v is None or (isinstance(v, (dict, list)) and not v)
+
+
+def _same_json(old: dict | list, new: dict | list) -> bool:
+    """Certainly the same JSON value (C-speed tests): == alone would take true for 1 and 1.0 for 1, so the
+    canonical encodings must match too. False means "compare field by field", never "different"."""
+    if old != new:
+        return False
+    try:
+        return json.dumps(old, sort_keys=True, allow_nan=False) == json.dumps(new, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):  # NaN, or something that is not JSON: leave it to the field-by-field walk
+        return False
 
 
 def schema(kind: str, lenient: bool = False) -> _Schema:

@@ -1,8 +1,9 @@
-"""pods/log and pods/exec: the API server's streaming endpoints, proxied to the node's kubelet.
+"""pods/log, pods/exec and pods/portforward: the API server's streaming endpoints, proxied to the node's kubelet.
 
 exec speaks the WebSocket channel protocol (v5.channel.k8s.io, v4.channel.k8s.io): each binary frame starts with
 a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a Status with the exit code), 4 resize; in v5 a frame
-`0xFF <channel>` closes that channel.
+`0xFF <channel>` closes that channel. portforward speaks SPDY/3.1 (plain or tunnelled in a WebSocket):
+see portforward.py.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from kubenet.apiserver import errors
+from kubenet.apiserver import errors, portforward
 from kubenet.kubelet.streaming import StreamError
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -54,9 +55,11 @@ def _int(value: str | None) -> int | None:
 
 
 async def handle(server, request: web.Request, target) -> web.StreamResponse:
-    if target.subresource in ("attach", "portforward"):
+    if target.subresource == "attach":
         raise errors.bad_request(f"pods/{target.subresource} is not supported by kubenet yet")
     pod = server.registry.get(target.kind, target.namespace, target.name)
+    if target.subresource == "portforward":
+        return await portforward.serve(request, _kubelet(server, pod), pod)
     q = request.query
     container = _pick_container(pod, q.get("container"))
     kubelet = _kubelet(server, pod)

@@ -206,11 +206,16 @@ class Kubelet:
         if automount is False or self.sa_key is None:
             return None
         directory = self.pod_dir(pod) / "serviceaccount"
+        token = sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid)
+        # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
+        await asyncio.to_thread(self._write_service_account_files, directory, token, namespace)
+        return directory
+
+    def _write_service_account_files(self, directory: Path, token: str, namespace: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "token").write_text(sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid))
+        (directory / "token").write_text(token)
         (directory / "ca.crt").write_bytes((self.config.data / "pki" / "ca.crt").read_bytes())
         (directory / "namespace").write_text(namespace)
-        return directory
 
     # --- streaming (what the API server's pods/log and pods/exec reach) -----------------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
@@ -248,6 +253,18 @@ class Kubelet:
         process = ExecProcess(worker.sandbox.enter_argv() + list(command), env, tty)
         await process.start()
         return process
+
+    async def open_connection(self, pod: dict, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A TCP connection to the Pod's port for pods/portforward: to the Pod IP, which the host routes to this
+        node (a real kubelet dials localhost inside the Pod's netns, so it also reaches loopback-only servers)."""
+        worker = self.workers.get(pod["metadata"]["uid"])
+        if worker is None or worker.sandbox is None or not worker.sandbox.ip:
+            raise StreamError(f'pod "{pod["metadata"]["name"]}" has no sandbox on node {self.node_name}')
+        try:
+            return await asyncio.wait_for(asyncio.open_connection(worker.sandbox.ip, port), 10)
+        except OSError as exc:  # worded like Go's dialer error, which kubectl prints
+            reason = "i/o timeout" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc)).lower()
+            raise StreamError(f"dial tcp {worker.sandbox.ip}:{port}: connect: {reason}") from None
 
     def recorder_event(self, obj: dict, type_: str, reason: str, message: str | None) -> None:
         if reason == "Scheduled":

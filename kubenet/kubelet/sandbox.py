@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cni import api as cni_api
 from kubenet.cluster import kernel
+from kubenet.kubelet import spawn
 
 # The pause process: hostname; a Pod-private /run (tmpfs) holding the ServiceAccount volume at
 # /var/run/secrets/kubernetes.io/serviceaccount; the Pod's resolv.conf, hosts and hostname bound over the node's
@@ -84,11 +85,10 @@ class PodSandbox:
         """Start the pause process in the Pod's netns (the node's, for hostNetwork Pods) with its own UTS and
         mount namespaces: hostname, the Pod's /etc files, and its ServiceAccount volume."""
         netns = self.node_netns if self.host_network else self.netns
-        proc = await asyncio.create_subprocess_exec(
+        proc = await spawn.spawn(
             "ip", "netns", "exec", netns, "unshare", "--uts", "--", "sh", "-c", PAUSE_SCRIPT, "pause",
             self.hostname, str(self.etc_dir), str(service_account_dir or ""),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True)
+            stdin=spawn.DEVNULL, stdout=spawn.DEVNULL, stderr=spawn.PIPE, start_new_session=True)
         self.pause_pid = proc.pid
         self._pause = proc
         await self._wait_pause_ready(proc)

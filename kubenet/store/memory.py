@@ -29,7 +29,7 @@ class MemoryStore(Store):
                 continue
             yield key, json.loads(self._objects[key])
 
-    def _commit(self, event: Event) -> None:
+    def _commit(self, event: Event, encoded: str) -> None:
         if event.type == "DELETED":
             self._objects.pop(event.key, None)
             i = bisect.bisect_left(self._keys, event.key)
@@ -38,8 +38,8 @@ class MemoryStore(Store):
         else:
             if event.key not in self._objects:
                 bisect.insort(self._keys, event.key)
-            self._objects[event.key] = json.dumps(event.object)
-        self._events.append(Event(event.type, event.key, json.loads(json.dumps(event.object)), event.revision))
+            self._objects[event.key] = encoded
+        self._events.append(Event(event.type, event.key, json.loads(encoded), event.revision))
 
     def _events_after(self, revision: int) -> Iterable[Event]:
         return [e for e in self._events if e.revision > revision]

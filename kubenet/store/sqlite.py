@@ -49,17 +49,16 @@ class SQLiteStore(Store):
         for key, value in rows:
             yield key, json.loads(value)
 
-    def _commit(self, event: Event) -> None:
-        value = json.dumps(event.object, separators=(",", ":"))
+    def _commit(self, event: Event, encoded: str) -> None:
         db = self.db
         db.execute("BEGIN")
         try:
             if event.type == "DELETED":
                 db.execute("DELETE FROM objects WHERE key=?", (event.key,))
             else:
-                db.execute("INSERT OR REPLACE INTO objects(key, value) VALUES (?, ?)", (event.key, value))
+                db.execute("INSERT OR REPLACE INTO objects(key, value) VALUES (?, ?)", (event.key, encoded))
             db.execute("INSERT INTO events(rev, type, key, value) VALUES (?, ?, ?, ?)",
-                       (event.revision, event.type, event.key, value))
+                       (event.revision, event.type, event.key, encoded))
             db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('revision', ?)", (event.revision,))
             db.execute("COMMIT")
         except BaseException:
