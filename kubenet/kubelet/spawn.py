@@ -23,7 +23,7 @@ def _pidfd_supported() -> bool:
         return False
 
 
-PIDFD = _pidfd_supported() and not os.environ.get("KN_PERF_OLD")  # TEMP-PERF
+PIDFD = _pidfd_supported()
 
 
 class Process:

@@ -7,6 +7,7 @@ IP family are kept (a dual-stack cluster runs one proxier per family).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
@@ -81,8 +82,12 @@ class ServicePortInfo:
         return self.session_affinity == "ClientIP"
 
 
+@functools.lru_cache(maxsize=4096)
 def ip_family_of(address: str) -> int | None:
-    """4 or 6 for a valid IP address or CIDR, None otherwise."""
+    """4 or 6 for a valid IP address or CIDR, None otherwise.
+
+    Cached: every EndpointSlice change re-reads all its endpoints, and ipaddress parsing was ~5% of the
+    supervisor's CPU during a 100-Pod rollout (py-spy)."""
     try:
         if "/" in address:
             return ipaddress.ip_network(address.strip(), strict=False).version
