@@ -24,6 +24,7 @@ from kubenet.kubelet.streaming import ExecProcess, StreamError, read_logs
 log = logging.getLogger(__name__)
 LEASE_DURATION = 40
 LEASE_RENEW = 10.0
+HOUSEKEEPING_PERIOD = 10.0
 
 
 class Kubelet:
@@ -42,6 +43,7 @@ class Kubelet:
         self.pods = Informer(client, "pods", field_selector=f"spec.nodeName={node_name}")
         self.node_resolv = self._node_resolv()
         self._tasks: list[asyncio.Task] = []
+        self._event_tasks: set[asyncio.Task] = set()
 
     # --- configuration derived from the node ------------------------------------------------------------
     def _node_resolv(self) -> ResolvConf:
@@ -172,10 +174,10 @@ class Kubelet:
     def _on_pod_deleted(self, pod: dict) -> None:
         worker = self.workers.pop(pod["metadata"]["uid"], None)
         if worker is not None and not worker.terminated:
-            worker.pod = pod
-            worker.pod["metadata"].setdefault("deletionTimestamp", now_rfc3339())
-            worker.pod["metadata"]["deletionGracePeriodSeconds"] = 0
-            worker.poke()
+            # Gone from the API (force-deleted): stop it now, whatever grace period a stop already uses.
+            gone = {**pod, "metadata": {**pod["metadata"], "deletionGracePeriodSeconds": 0}}
+            gone["metadata"].setdefault("deletionTimestamp", now_rfc3339())
+            worker.update(gone)
 
     async def container_env(self, pod: dict, container: dict, pod_ip: str) -> dict[str, str]:
         return {**container_env_defaults(pod), **await container_env(self, pod, container, pod_ip)}
@@ -269,23 +271,42 @@ class Kubelet:
     def recorder_event(self, obj: dict, type_: str, reason: str, message: str | None) -> None:
         if reason == "Scheduled":
             return  # the scheduler records that one
-        asyncio.create_task(self.recorder.event(obj, type_, reason, message or reason))
+        task = asyncio.create_task(self.recorder.event(obj, type_, reason, message or reason))
+        self._event_tasks.add(task)  # keep a reference until it is done (asyncio holds only weak ones)
+        task.add_done_callback(self._event_tasks.discard)
 
     async def start(self) -> None:
         await self.register()
         await self.wait_pod_cidr()
         self.pods.add_handlers(self._on_pod, lambda old, new: self._on_pod(new), self._on_pod_deleted)
         self._tasks = [asyncio.create_task(self.pods.run(), name=f"kubelet-{self.node_name}-pods"),
-                       asyncio.create_task(self._renew_lease(), name=f"kubelet-{self.node_name}-lease")]
+                       asyncio.create_task(self._renew_lease(), name=f"kubelet-{self.node_name}-lease"),
+                       asyncio.create_task(self._housekeeping(), name=f"kubelet-{self.node_name}-housekeeping")]
+
+    async def _housekeeping(self) -> None:
+        """Stop workers whose Pod is gone from the API (kubelet HandlePodCleanups): a relist after a broken
+        watch can replace a deleted Pod by a new one of the same name without a delete event for the old."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_PERIOD)
+            if not self.pods.has_synced():
+                continue
+            live = {p["metadata"]["uid"] for p in self.pods.list()}
+            for uid, worker in list(self.workers.items()):
+                if uid not in live and not worker.terminated:
+                    self._on_pod_deleted(worker.pod)
 
     async def stop(self) -> None:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.gather(*(w.stop_all(0) for w in self.workers.values()), return_exceptions=True)
-        for w in self.workers.values():
+        # Workers first stop starting things, then their tasks end, then every container and sandbox goes.
+        workers = list(self.workers.values())
+        for w in workers:
+            w.stopping = True
             if w._task:
                 w._task.cancel()
+        await asyncio.gather(*(w._task for w in workers if w._task), return_exceptions=True)
+        await asyncio.gather(*(w.stop_all(0) for w in workers), return_exceptions=True)
 
 
 def dt_micro() -> str:

@@ -9,9 +9,11 @@ import asyncio
 import hashlib
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
+from cni.errors import CNIError
 from kubenet.apiserver.errors import APIError
 from kubenet.kubelet import probes
 from kubenet.kubelet.containers import ContainerProcess
@@ -56,12 +58,21 @@ class PodWorker:
         self._task: asyncio.Task | None = None
         self._last_status: dict | None = None
         self.terminated = False
+        self.stopping = False  # set once the kubelet or a deletion stops this Pod: start nothing new
+        self._grace_cut = asyncio.Event()  # a deletion with a shorter grace period arrived
+        self._sandbox_retry_at = 0.0
+        self._sandbox_backoff = 1.0
+        self._tasks: set[asyncio.Task] = set()
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"pod-{self.key}")
 
     def update(self, pod: dict) -> None:
+        old_grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
+        new_grace = pod["metadata"].get("deletionGracePeriodSeconds")
+        if new_grace is not None and old_grace is not None and new_grace < old_grace:
+            self._grace_cut.set()  # a stop already running with the longer grace ends sooner
         self.pod = pod
         self._wake.set()
 
@@ -97,7 +108,17 @@ class PodWorker:
             await self.terminate()
             return
         if self.sandbox is None:
-            await self._create_sandbox()
+            if time.monotonic() < self._sandbox_retry_at:
+                return
+            try:
+                await self._create_sandbox()
+            except (OSError, RuntimeError, CNIError) as exc:
+                self._sandbox_backoff = min(self._sandbox_backoff * 2, BACKOFF_MAX) if self._sandbox_retry_at \
+                    else 1.0
+                self._sandbox_retry_at = time.monotonic() + self._sandbox_backoff
+                self.kubelet.recorder_event(self.pod, "Warning", "FailedCreatePodSandBox",
+                                            f"Failed to create pod sandbox: {exc}")
+                return
             await self.write_status()
         if not self.init_done:
             await self._run_init_containers()
@@ -135,18 +156,19 @@ class PodWorker:
         k.recorder_event(pod, "Normal", "Scheduled", None)
 
     async def _run_init_containers(self) -> None:
+        """Init containers run one after another, each to success (the next starts only then). A running one
+        is left to run: its exit pokes the worker, which then moves on, restarts it, or fails the Pod."""
         for state in self.init_containers:
-            if state.process and state.process.exit_code == 0:
+            if state.process is not None and state.process.exit_code == 0:
                 continue
-            if state.process is None or (state.process.exit_code not in (None, 0)):
-                if not await self._converge_container(state, init=True):
-                    return
-            code = await state.process.wait()
-            if code != 0:
-                if self.pod["spec"].get("restartPolicy") == "Never":
-                    return
-                continue
-        self.init_done = all(s.process and s.process.exit_code == 0 for s in self.init_containers)
+            await self._converge_container(state, init=True)
+            return
+        self.init_done = True
+
+    def init_failed(self) -> bool:
+        """restartPolicy Never and an init container exited non-zero: the Pod has Failed."""
+        return self.pod["spec"].get("restartPolicy") == "Never" and any(
+            s.process is not None and s.process.exit_code not in (None, 0) for s in self.init_containers)
 
     def log_path(self, name: str, attempt: int) -> Path:
         meta = self.pod["metadata"]
@@ -170,9 +192,9 @@ class PodWorker:
                 delay = 0.0 if state.restart_count == 0 else state.backoff
                 if delay:
                     state.backoff = min(state.backoff * 2, BACKOFF_MAX)
-                    state.waiting = ("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed "
-                                     f"container={state.name} pod={self.pod['metadata']['name']}_"
-                                     f"{self.pod['metadata']['namespace']}({self.uid})")
+                    state.waiting = ("CrashLoopBackOff", (f"back-off {int(delay)}s restarting failed "
+                                                          f"container={state.name} pod={self.pod['metadata']['name']}_"
+                                                          f"{self.pod['metadata']['namespace']}({self.uid})"))
                 state.next_start = time.monotonic() + delay
             if time.monotonic() < state.next_start:
                 return False
@@ -201,16 +223,31 @@ class PodWorker:
             return False
         attempt = state.restart_count + (1 if proc is not None else 0)
         env = await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip)
+        if self.stopping:
+            return False
         process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,
                                    cwd=state.spec.get("workingDir"))
-        await process.start(self.sandbox.enter_argv())
+        try:
+            await process.start(self.sandbox.enter_argv())
+        except OSError as exc:  # e.g. a workingDir that does not exist
+            state.waiting = ("CreateContainerError" if proc is None else "RunContainerError",
+                             f"failed to create containerd task: {exc.strerror or exc}: "
+                             f"{exc.filename or ''}".rstrip(": "))
+            state.next_start = time.monotonic() + state.backoff
+            state.backoff = min(state.backoff * 2, BACKOFF_MAX)
+            return False
+        if self.stopping:  # the Pod was stopped while this container was starting
+            await process.stop(0)
+            return False
         if proc is not None:
             state.restart_count += 1
         state.process = process
         state.waiting = None
         state.next_start = 0.0
         state.started = True
-        asyncio.create_task(self._watch_exit(process))
+        task = asyncio.create_task(self._watch_exit(process))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         if proc is None:
             self.kubelet.recorder_event(self.pod, "Normal", "Started", f"Started container {state.name}")
         return True
@@ -233,11 +270,22 @@ class PodWorker:
             if exc.code not in (404, 409):
                 raise
         self.terminated = True
+        # The Pod is gone from the API: its logs go too (the kubelet's container GC).
+        await asyncio.to_thread(shutil.rmtree, self.log_path("x", 0).parent.parent, True)
 
     async def stop_all(self, grace: float) -> None:
+        """Stop every container (SIGTERM, SIGKILL after `grace`, sooner if a shorter grace arrives), then the
+        sandbox. Nothing is started after this begins."""
+        self.stopping = True
         probes.stop_pod(self)
         states = [s for s in self._all_states() if s.process is not None and s.process.running]
-        await asyncio.gather(*(s.process.stop(grace) for s in states))
+        stops = asyncio.gather(*(s.process.stop(grace) for s in states))
+        cut = asyncio.ensure_future(self._grace_cut.wait())
+        await asyncio.wait({stops, cut}, return_when=asyncio.FIRST_COMPLETED)
+        if not stops.done():
+            await asyncio.gather(*(s.process.stop(0) for s in states))
+            await stops
+        cut.cancel()
         if self.sandbox is not None:
             await self.sandbox.delete()
             self.sandbox = None

@@ -38,6 +38,8 @@ def _container_status(worker, state, init: bool = False) -> dict:
 
 def _phase(worker, statuses: list[dict]) -> str:
     policy = worker.pod["spec"].get("restartPolicy", "Always")
+    if worker.init_failed():
+        return "Failed"
     if worker.sandbox is None or not worker.init_done:
         return "Pending"
     running = sum(1 for s in statuses if "running" in s["state"])

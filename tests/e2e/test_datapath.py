@@ -279,3 +279,49 @@ def test_host_network_pod_shares_the_node_network(cluster, webs):
     assert pod["status"]["podIP"] == cluster.config.node_ip(1)
     assert in_pod(cluster, "hostnet", "hostname").strip() == cluster.config.node_names[1]
     assert f"inet {cluster.config.node_ip(1)}/16" in in_pod(cluster, "hostnet", "ip", "-4", "addr", "show", "eth0")
+
+
+INIT_PODS = """
+apiVersion: v1
+kind: Pod
+metadata: {name: init-order}
+spec:
+  restartPolicy: Never
+  initContainers:
+  - {name: first, image: busybox, command: [sh, -c, "exit 1"]}
+  - {name: second, image: busybox, command: [sh, -c, "echo second ran"]}
+  containers: [{name: main, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: init-wait}
+spec:
+  initContainers: [{name: wait, image: busybox, command: [sh, -c, "sleep 3600"]}]
+  containers: [{name: main, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bad-workdir}
+spec:
+  containers: [{name: main, image: busybox, workingDir: /does/not/exist}]
+"""
+
+
+def test_init_containers_run_in_order_and_pods_stop_when_asked(cluster, webs):
+    kubectl = cluster.kubectl
+    kubectl("apply", "-f", "-", input=INIT_PODS)
+    phase = wait_for(lambda: json.loads(kubectl("get", "pod", "init-order", "-o", "json"))["status"].get("phase")
+                     == "Failed", what="a Failed pod after its first init container failed")
+    assert phase
+    assert "second ran" not in kubectl("logs", "init-order", "-c", "second", check=False)
+    # A running init container shows as running and does not keep the Pod from being deleted on time.
+    wait_for(lambda: "running" in json.loads(kubectl("get", "pod", "init-wait", "-o", "json"))["status"]
+             .get("initContainerStatuses", [{}])[0].get("state", {}), what="the init container running")
+    assert "Init:0/1" in kubectl("get", "pod", "init-wait")
+    kubectl("delete", "pod", "init-wait", "--grace-period=1", timeout=20)
+    # A workingDir the container cannot enter is reported, not left as ContainerCreating.
+    reason = wait_for(lambda: json.loads(kubectl("get", "pod", "bad-workdir", "-o", "json"))["status"]
+                      .get("containerStatuses", [{}])[0].get("state", {}).get("waiting", {}).get("reason")
+                      in ("CreateContainerError", "RunContainerError"), what="CreateContainerError")
+    assert reason
+    kubectl("delete", "pod", "init-order", "bad-workdir", "--grace-period=0", "--force", timeout=20, check=False)
