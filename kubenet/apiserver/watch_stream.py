@@ -39,6 +39,21 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     first_table = True
+    writing = False
+
+    async def send(event: dict) -> None:
+        nonlocal writing
+        writing = True
+        await resp.write(_line(event))
+        writing = False
+
+    def on_watcher_closed() -> None:
+        # A watcher dropped for falling behind while this loop waits on a client that does not read: the
+        # response cannot end cleanly, so end the connection (the client re-watches, as from a real apiserver).
+        if writing and watch.inner.overflowed and request.transport is not None:
+            request.transport.abort()
+
+    watch.inner.add_close_callback(on_watcher_closed)
     try:
         while True:
             remaining = deadline - loop.time()
@@ -49,9 +64,9 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
                 if watch.inner.closed:
                     break
                 if bookmarks:
-                    await resp.write(_line({"type": "BOOKMARK", "object": {
+                    await send({"type": "BOOKMARK", "object": {
                         "kind": kind.kind, "apiVersion": kind.api_version,
-                        "metadata": {"resourceVersion": str(watch.revision)}}}))
+                        "metadata": {"resourceVersion": str(watch.revision)}}})
                 continue
             etype, obj = item
             if table:
@@ -60,14 +75,14 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
                 if not first_table:
                     obj["columnDefinitions"] = []
                 first_table = False
-            await resp.write(_line({"type": etype, "object": obj}))
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+            await send({"type": etype, "object": obj})
+    except (ConnectionError, asyncio.CancelledError):
+        pass  # the client went away (or the server stops): nothing to tell anyone
     finally:
         watch.close()
     try:
         await resp.write_eof()
-    except ConnectionResetError:
+    except ConnectionError:
         pass
     return resp
 

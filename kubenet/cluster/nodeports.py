@@ -11,17 +11,15 @@ log = logging.getLogger(__name__)
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, asyncio.CancelledError):
-        pass
-    finally:
-        try:
-            writer.close()
-        except RuntimeError:
-            pass
+    """Copy one direction until EOF, then pass the EOF on as a half-close (FIN), as a TCP proxy must:
+    a client that shuts down its sending side (`nc -N`, HTTP/1.0 tools) still waits for the answer."""
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    if writer.can_write_eof():
+        writer.write_eof()
+    else:
+        writer.close()
 
 
 class LocalhostNodePorts:
@@ -62,12 +60,24 @@ class LocalhostNodePorts:
             try:
                 up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(ip, port), 3)
                 break
-            except (TimeoutError, OSError):
-                continue
+            except (TimeoutError, OSError) as exc:
+                log.debug("NodePort %d via %s: %s", port, ip, exc)
         else:
             writer.close()
             return
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        pipes = [asyncio.ensure_future(_pipe(reader, up_writer)), asyncio.ensure_future(_pipe(up_reader, writer))]
+        try:
+            # Both directions end at EOF; an error in either (a reset) ends the whole connection.
+            done, _ = await asyncio.wait(pipes, return_when=asyncio.FIRST_EXCEPTION)
+            for pipe in done:
+                if pipe.exception() is not None:
+                    log.debug("NodePort %d relay ended: %s", port, pipe.exception())
+        finally:
+            for pipe in pipes:
+                pipe.cancel()
+            for side in (writer, up_writer):
+                side.close()
+            await asyncio.gather(*pipes, return_exceptions=True)
 
     def close(self) -> None:
         for server in self.servers.values():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import logging
 import os
 import signal
 import uuid
@@ -11,10 +11,9 @@ from pathlib import Path
 
 from kubenet.api.meta import now_rfc3339
 from kubenet.kubelet import spawn
+from kubenet.kubelet.logs import ContainerLogWriter, pump_stream
 
-
-def cri_timestamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,34 +39,26 @@ class ContainerProcess:
         return self.proc is not None and self.exit_code is None
 
     async def start(self, enter_argv: list[str]) -> None:
-        # File system calls go to a thread: each costs ~1 ms here, more under load, and would stall every Pod.
-        await asyncio.to_thread(self.log_path.parent.mkdir, parents=True, exist_ok=True)
-        self.proc = await spawn.spawn(
-            *enter_argv, *self.argv, stdin=spawn.DEVNULL, stdout=spawn.PIPE, stderr=spawn.PIPE, env=self.env,
-            cwd=self.cwd or "/", start_new_session=True)
-        self.started_at = now_rfc3339()
-        log = await asyncio.to_thread(open, self.log_path, "ab", buffering=0)
-        self._pumps = [asyncio.create_task(self._pump(self.proc.stdout, b"stdout", log)),
-                       asyncio.create_task(self._pump(self.proc.stderr, b"stderr", log))]
-
-    @staticmethod
-    async def _pump(stream: asyncio.StreamReader, tag: bytes, log) -> None:
-        # CRI log format: "<RFC3339Nano> <stream> <F|P> <line>", which `kubectl logs` strips.
+        # Like containerd, the log file exists before the process does; stdout and stderr share it.
+        writer = await ContainerLogWriter.open(self.log_path)
         try:
-            while True:
-                line = await stream.readline()
-                if not line:
-                    break
-                partial = not line.endswith(b"\n")
-                text = line.rstrip(b"\n")
-                log.write(cri_timestamp().encode() + b" " + tag + (b" P " if partial else b" F ") + text + b"\n")
-        finally:
-            if tag == b"stderr":
-                log.close()
+            self.proc = await spawn.spawn(
+                *enter_argv, *self.argv, stdin=spawn.DEVNULL, stdout=spawn.PIPE, stderr=spawn.PIPE, env=self.env,
+                cwd=self.cwd or "/", start_new_session=True)
+        except BaseException:
+            await writer.close()
+            raise
+        self.started_at = now_rfc3339()
+        writer.add_stream()
+        writer.add_stream()
+        self._pumps = [asyncio.create_task(pump_stream(self.proc.stdout, b"stdout", writer)),
+                       asyncio.create_task(pump_stream(self.proc.stderr, b"stderr", writer))]
 
     async def wait(self) -> int:
         code = await self.proc.wait()
-        await asyncio.gather(*self._pumps, return_exceptions=True)
+        for result in await asyncio.gather(*self._pumps, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("container %s: log pump failed: %r", self.name, result)
         if self.exit_code is None:
             # A negative code means a signal; the runtime reports 128 + signal like a shell would.
             self.exit_code = code if code >= 0 else 128 - code
@@ -88,3 +79,8 @@ class ContainerProcess:
                 break
             except TimeoutError:
                 continue
+        # The main process is gone; children that ignored SIGTERM must not outlive the container.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -20,6 +20,7 @@ from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.streaming import ExecProcess, StreamError, read_logs
+from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)
 LEASE_DURATION = 40
@@ -44,6 +45,7 @@ class Kubelet:
         self.node_resolv = self._node_resolv()
         self._tasks: list[asyncio.Task] = []
         self._event_tasks: set[asyncio.Task] = set()
+        self.token_refreshers = TokenRefreshers()
 
     # --- configuration derived from the node ------------------------------------------------------------
     def _node_resolv(self) -> ResolvConf:
@@ -187,6 +189,7 @@ class Kubelet:
         return self.config.data / "pods" / pod["metadata"]["uid"]
 
     def remove_pod_dir(self, pod: dict) -> None:
+        self.token_refreshers.stop(pod["metadata"]["uid"])
         shutil.rmtree(self.pod_dir(pod), ignore_errors=True)
 
     async def service_account_volume(self, pod: dict) -> Path | None:
@@ -208,9 +211,12 @@ class Kubelet:
         if automount is False or self.sa_key is None:
             return None
         directory = self.pod_dir(pod) / "serviceaccount"
-        token = sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid)
+        token = sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=TOKEN_TTL_SECONDS)
         # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
         await asyncio.to_thread(self._write_service_account_files, directory, token, namespace)
+        # Like the kubelet's projected token: rewritten at 80 % of its lifetime for as long as the Pod runs.
+        self.token_refreshers.start(pod["metadata"]["uid"], directory, lambda: sa_tokens.issue(
+            self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=TOKEN_TTL_SECONDS), TOKEN_TTL_SECONDS)
         return directory
 
     def _write_service_account_files(self, directory: Path, token: str, namespace: str) -> None:

@@ -65,7 +65,7 @@ async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, env: dict | No
     if not PIDFD:
         return await asyncio.create_subprocess_exec(*argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env,
                                                     cwd=cwd, start_new_session=start_new_session)
-    popen = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, bufsize=0,
+    popen = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, bufsize=0,  # noqa: ASYNC220 - vfork is the point (see above)
                              start_new_session=start_new_session)
     proc = Process(popen, os.pidfd_open(popen.pid), loop)
     try:

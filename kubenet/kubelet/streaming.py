@@ -1,4 +1,4 @@
-"""The kubelet's streaming side: container logs from the CRI log files, and exec processes (pty or pipes)."""
+"""The kubelet's streaming side: exec processes (pty or pipes); container logs are read by logs.read_logs."""
 from __future__ import annotations
 
 import asyncio
@@ -7,54 +7,14 @@ import os
 import struct
 import termios
 from collections.abc import AsyncIterator
-from pathlib import Path
+
+from kubenet.kubelet.logs import read_logs
+
+__all__ = ["ExecProcess", "StreamError", "read_logs"]  # kubelet.py imports read_logs from here
 
 
 class StreamError(Exception):
     """A user-facing error (the API server answers it as a 400 BadRequest)."""
-
-
-def parse_cri_line(line: bytes) -> tuple[bytes, bytes, bool, bytes]:
-    """'<ts> <stream> <F|P> <text>' → (timestamp, stream, full line?, text)."""
-    parts = line.rstrip(b"\n").split(b" ", 3)
-    if len(parts) < 4:
-        return b"", b"stdout", True, line.rstrip(b"\n")
-    return parts[0], parts[1], parts[2] == b"F", parts[3]
-
-
-def _render(line: bytes, timestamps: bool) -> bytes:
-    ts, _, full, text = parse_cri_line(line)
-    out = text + (b"\n" if full else b"")
-    return (ts + b" " + out) if timestamps else out
-
-
-async def read_logs(path: Path, follow: bool, tail_lines: int | None, timestamps: bool, limit_bytes: int | None,
-                    still_running) -> AsyncIterator[bytes]:
-    """Yield the log's lines; with follow, keep going until the container has exited and the file is drained."""
-    sent = 0
-    with open(path, "rb") as f:
-        lines = f.readlines()
-        if tail_lines is not None:
-            lines = lines[-tail_lines:] if tail_lines > 0 else []
-        for line in lines:
-            chunk = _render(line, timestamps)
-            if limit_bytes is not None and sent + len(chunk) > limit_bytes:
-                yield chunk[:limit_bytes - sent]
-                return
-            sent += len(chunk)
-            yield chunk
-        while follow:
-            line = f.readline()
-            if line:
-                yield _render(line, timestamps)
-                continue
-            if not still_running():
-                line = f.readline()
-                if not line:
-                    return
-                yield _render(line, timestamps)
-                continue
-            await asyncio.sleep(0.1)
 
 
 class ExecProcess:

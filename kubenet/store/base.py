@@ -12,8 +12,12 @@ import asyncio
 import base64
 import collections
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
+
+log = logging.getLogger(__name__)
 
 Predicate = Callable[[dict], bool]
 
@@ -44,10 +48,25 @@ class Event:
     key: str
     object: dict
     revision: int
+    # The object as it was before this write, as the store held it (JSON); None for ADDED. A selector watch
+    # needs it to turn a label change into ADDED or DELETED; the rest never pay for decoding it.
+    prev_encoded: str | None = None
+
+    @cached_property
+    def prev_object(self) -> dict | None:
+        """The previous object (a private copy), None for ADDED and for events logged before it was kept."""
+        return json.loads(self.prev_encoded) if self.prev_encoded is not None else None
 
 
 class Watcher:
-    """A stream of events under a prefix. Async-iterate it, or poll with `get_nowait()`."""
+    """A stream of events under a prefix. Async-iterate it, or poll with `get_nowait()`.
+
+    The queue is bounded: a watcher that falls `max_queue` events behind is dropped (queue emptied, closed),
+    as the real apiserver drops a watcher whose buffer stays full; its client re-watches from the last
+    resourceVersion it saw, or re-lists on 410.
+    """
+
+    max_queue = 10000
 
     def __init__(self, store: Store, prefix: str, predicate: Predicate | None):
         self.store = store
@@ -55,12 +74,23 @@ class Watcher:
         self.predicate = predicate
         self._queue: collections.deque[Event] = collections.deque()
         self._waker: asyncio.Event | None = None
+        self._close_callbacks: list[Callable[[], None]] = []
+        # Events replayed from the log at the start do not count against max_queue (bounded by the log).
+        self.limit = self.max_queue
         self.closed = False
+        self.overflowed = False
 
     def _push(self, event: Event) -> None:
         if self.closed or not event.key.startswith(self.prefix):
             return
-        if self.predicate is not None and not self.predicate(event.object):
+        if self.predicate is not None and not self.predicate(event.object) and not (
+                event.prev_object is not None and self.predicate(event.prev_object)):
+            return
+        if len(self._queue) >= self.limit:
+            log.warning("watch on %s is %d events behind: closing it", self.prefix, len(self._queue))
+            self.overflowed = True
+            self._queue.clear()
+            self.close()
             return
         self._queue.append(event)
         if self._waker is not None:
@@ -84,10 +114,22 @@ class Watcher:
         return self._queue.popleft()
 
     def close(self) -> None:
+        if self.closed:
+            return
         self.closed = True
         self.store._watchers.discard(self)
         if self._waker is not None:
             self._waker.set()
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def add_close_callback(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` once the watcher closes (at once if it already has)."""
+        if self.closed:
+            callback()
+        else:
+            self._close_callbacks.append(callback)
 
     def __aiter__(self):
         return self
@@ -124,14 +166,22 @@ class Store:
         self.compacted = 0  # events with revision <= this are gone
 
     # --- primitives a backend implements -------------------------------------------------------
-    def _read(self, key: str) -> dict | None:
+    def _read_encoded(self, key: str) -> str | None:
+        """The object under key as stored (compact JSON), or None."""
         raise NotImplementedError
+
+    def _read(self, key: str) -> dict | None:
+        encoded = self._read_encoded(key)
+        return json.loads(encoded) if encoded is not None else None
 
     def _scan(self, prefix: str, start_after: str) -> Iterable[tuple[str, dict]]:
         raise NotImplementedError
 
     def _commit(self, event: Event, encoded: str) -> None:
-        """Persist the object change and the event atomically; `encoded` is event.object as compact JSON."""
+        """Persist the object change and the event atomically; `encoded` is event.object as compact JSON.
+
+        The event log keeps event.prev_encoded too, so a watch replayed from it still knows the previous object.
+        """
         raise NotImplementedError
 
     def _events_after(self, revision: int) -> Iterable[Event]:
@@ -176,49 +226,51 @@ class Store:
         return items, self.revision, token
 
     # --- writes --------------------------------------------------------------------------------
-    def _next(self, etype: str, key: str, obj: dict) -> dict:
+    def _next(self, etype: str, key: str, obj: dict, prev_encoded: str | None = None) -> dict:
         """Store obj at the next revision; returns a private copy of what was stored. `obj` is not changed.
 
         The object is encoded to JSON once: that text is what the backend persists, and every copy (the
         caller's, one per watcher) is decoded from it. Copying before and after with a JSON round trip each
-        cost three more encodes per write.
+        cost three more encodes per write. The previous object travels as the text the backend already held,
+        decoded only by a watcher that asks for it.
         """
         self.revision += 1
         # Only the top level and metadata are new: the rest is shared with obj, read-only, until encoded.
         stored = dict(obj)
         stored["metadata"] = {**obj.get("metadata", {}), "resourceVersion": str(self.revision)}
         encoded = json.dumps(stored, separators=(",", ":"))
-        event = Event(etype, key, stored, self.revision)
+        event = Event(etype, key, stored, self.revision, prev_encoded)
         self._commit(event, encoded)
         for w in list(self._watchers):
             if not key.startswith(w.prefix):
                 continue  # most watchers watch another kind: no copy for them
-            w._push(Event(event.type, key, json.loads(encoded), event.revision))
+            w._push(Event(event.type, key, json.loads(encoded), event.revision, prev_encoded))
         if self.revision - self.compacted > self.event_history * 1.25:
             self.compact(self.revision - self.event_history)
         return json.loads(encoded)
 
     def create(self, key: str, obj: dict) -> dict:
-        if self._read(key) is not None:
+        if self._read_encoded(key) is not None:
             raise AlreadyExists(key)
         return self._next("ADDED", key, obj)
 
     def update(self, key: str, obj: dict, expected_rv: str | None = None) -> dict:
         """Replace the object; with expected_rv, only if the stored resourceVersion still equals it."""
-        current = self._read(key)
-        if current is None:
+        prev_encoded = self._read_encoded(key)
+        if prev_encoded is None:
             raise NotFound(key)
-        if expected_rv and current["metadata"].get("resourceVersion") != str(expected_rv):
+        if expected_rv and json.loads(prev_encoded)["metadata"].get("resourceVersion") != str(expected_rv):
             raise Conflict(key)
-        return self._next("MODIFIED", key, obj)
+        return self._next("MODIFIED", key, obj, prev_encoded)
 
     def delete(self, key: str, expected_rv: str | None = None) -> dict:
-        current = self._read(key)
-        if current is None:
+        prev_encoded = self._read_encoded(key)
+        if prev_encoded is None:
             raise NotFound(key)
+        current = json.loads(prev_encoded)
         if expected_rv and current["metadata"].get("resourceVersion") != str(expected_rv):
             raise Conflict(key)
-        return self._next("DELETED", key, current)
+        return self._next("DELETED", key, current, prev_encoded)
 
     # --- watch ---------------------------------------------------------------------------------
     def watch(self, prefix: str, from_revision: int = 0, predicate: Predicate | None = None) -> Watcher:
@@ -227,7 +279,9 @@ class Store:
         if from_revision:
             if from_revision < self.compacted:
                 raise Gone(f"too old resource version: {from_revision} ({self.compacted + 1})")
-            for event in self._events_after(from_revision):
+            replayed = list(self._events_after(from_revision))
+            w.limit = w.max_queue + len(replayed)
+            for event in replayed:
                 w._push(event)
         self._watchers.add(w)
         return w

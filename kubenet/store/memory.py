@@ -14,11 +14,11 @@ class MemoryStore(Store):
         super().__init__()
         self._objects: dict[str, str] = {}
         self._keys: list[str] = []
-        self._events: collections.deque[Event] = collections.deque()
+        # The event log as stored text: (revision, type, key, object JSON, previous object JSON or None).
+        self._events: collections.deque[tuple[int, str, str, str, str | None]] = collections.deque()
 
-    def _read(self, key: str) -> dict | None:
-        raw = self._objects.get(key)
-        return json.loads(raw) if raw is not None else None
+    def _read_encoded(self, key: str) -> str | None:
+        return self._objects.get(key)
 
     def _scan(self, prefix: str, start_after: str) -> Iterable[tuple[str, dict]]:
         i = bisect.bisect_right(self._keys, start_after) if start_after else bisect.bisect_left(self._keys, prefix)
@@ -39,11 +39,12 @@ class MemoryStore(Store):
             if event.key not in self._objects:
                 bisect.insort(self._keys, event.key)
             self._objects[event.key] = encoded
-        self._events.append(Event(event.type, event.key, json.loads(encoded), event.revision))
+        self._events.append((event.revision, event.type, event.key, encoded, event.prev_encoded))
 
     def _events_after(self, revision: int) -> Iterable[Event]:
-        return [e for e in self._events if e.revision > revision]
+        return [Event(etype, key, json.loads(encoded), rev, prev)
+                for rev, etype, key, encoded, prev in self._events if rev > revision]
 
     def _compact_before(self, revision: int) -> None:
-        while self._events and self._events[0].revision <= revision:
+        while self._events and self._events[0][0] <= revision:
             self._events.popleft()

@@ -2,6 +2,9 @@
 
 Objects and events are written in one transaction, so a crash never leaves an object without its event.
 On open, the revision counter and the compaction point are read back, so watches resume across restarts.
+Each event row keeps the previous object too (`prev`, NULL for ADDED), so a selector watch replayed after a
+restart still tells a label change apart; a database from before that column gains it on open (its older
+rows have no previous object).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from kubenet.store.base import Event, Store
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL,
-                                   value TEXT NOT NULL);
+                                   value TEXT NOT NULL, prev TEXT);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 """
 
@@ -27,6 +30,9 @@ class SQLiteStore(Store):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(events)")}
+        if "prev" not in columns:
+            self.db.execute("ALTER TABLE events ADD COLUMN prev TEXT")  # cheap: no table rewrite
         row = self.db.execute("SELECT value FROM meta WHERE name='revision'").fetchone()
         self.revision = row[0] if row else 0
         row = self.db.execute("SELECT value FROM meta WHERE name='compacted'").fetchone()
@@ -36,9 +42,9 @@ class SQLiteStore(Store):
         super().close()
         self.db.close()
 
-    def _read(self, key: str) -> dict | None:
+    def _read_encoded(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM objects WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return row[0] if row else None
 
     def _scan(self, prefix: str, start_after: str) -> Iterable[tuple[str, dict]]:
         # Keys under a prefix sort between prefix and prefix + U+FFFF.
@@ -57,8 +63,8 @@ class SQLiteStore(Store):
                 db.execute("DELETE FROM objects WHERE key=?", (event.key,))
             else:
                 db.execute("INSERT OR REPLACE INTO objects(key, value) VALUES (?, ?)", (event.key, encoded))
-            db.execute("INSERT INTO events(rev, type, key, value) VALUES (?, ?, ?, ?)",
-                       (event.revision, event.type, event.key, encoded))
+            db.execute("INSERT INTO events(rev, type, key, value, prev) VALUES (?, ?, ?, ?, ?)",
+                       (event.revision, event.type, event.key, encoded, event.prev_encoded))
             db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('revision', ?)", (event.revision,))
             db.execute("COMMIT")
         except BaseException:
@@ -67,8 +73,9 @@ class SQLiteStore(Store):
             raise
 
     def _events_after(self, revision: int) -> Iterable[Event]:
-        rows = self.db.execute("SELECT rev, type, key, value FROM events WHERE rev > ? ORDER BY rev", (revision,))
-        return [Event(t, k, json.loads(v), r) for r, t, k, v in rows.fetchall()]
+        rows = self.db.execute("SELECT rev, type, key, value, prev FROM events WHERE rev > ? ORDER BY rev",
+                               (revision,))
+        return [Event(t, k, json.loads(v), r, p) for r, t, k, v, p in rows.fetchall()]
 
     def _compact_before(self, revision: int) -> None:
         self.db.execute("DELETE FROM events WHERE rev <= ?", (revision,))

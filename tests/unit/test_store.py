@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubenet.store import AlreadyExists, Conflict, Gone, MemoryStore, NotFound, SQLiteStore
+from kubenet.store import AlreadyExists, Conflict, Gone, MemoryStore, NotFound, SQLiteStore, Watcher
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -84,3 +84,47 @@ def test_sqlite_reopens_with_objects_revision_and_event_log(tmp_path):
     assert [e.object["metadata"]["name"] for e in again.watch("/core/", from_revision=1)._queue] == ["b"]
     assert again.create("/core/pods/default/c", pod("c"))["metadata"]["resourceVersion"] == "3"
     again.close()
+
+
+def test_events_carry_the_previous_object_live_and_replayed(store):
+    watcher = store.watch("/core/pods/")
+    store.create("/core/pods/default/a", pod("a", app="web"))
+    store.update("/core/pods/default/a", pod("a", app="db"))
+    store.delete("/core/pods/default/a")
+    added, *live = (watcher.get_nowait() for _ in range(3))
+    assert added.prev_object is None
+    replay = store.watch("/core/pods/", from_revision=1)
+    for modified, deleted in (live, (replay.get_nowait(), replay.get_nowait())):
+        assert modified.prev_object["metadata"] == {"name": "a", "namespace": "default", "labels": {"app": "web"},
+                                                    "resourceVersion": "1"}
+        assert modified.object["metadata"]["labels"] == {"app": "db"}
+        assert deleted.prev_object["metadata"]["labels"] == {"app": "db"}
+        assert deleted.object["metadata"]["resourceVersion"] == "3"
+
+
+def test_a_watcher_nobody_reads_is_dropped_and_the_others_go_on(store, monkeypatch):
+    assert Watcher.max_queue == 10000
+    monkeypatch.setattr(Watcher, "max_queue", 10)
+    abandoned = store.watch("/core/configmaps/")
+    reader = store.watch("/core/configmaps/")
+    elsewhere = store.watch("/core/secrets/")
+    closed = []
+    abandoned.add_close_callback(lambda: closed.append("abandoned"))
+    names = []
+    for i in range(15):
+        store.create(f"/core/configmaps/default/c{i}", pod(f"c{i}"))
+        names.append(reader.get_nowait().object["metadata"]["name"])
+    assert abandoned.closed and abandoned.overflowed and closed == ["abandoned"]
+    assert abandoned.get_nowait() is None  # its backlog is freed: the client re-watches from where it was
+    assert names == [f"c{i}" for i in range(15)] and not reader.closed and not elsewhere.closed
+    store.create("/core/secrets/default/s", pod("s"))
+    assert elsewhere.get_nowait().object["metadata"]["name"] == "s"
+
+
+def test_events_replayed_at_the_start_do_not_count_against_the_cap(store, monkeypatch):
+    monkeypatch.setattr(Watcher, "max_queue", 5)
+    for i in range(12):
+        store.create(f"/core/configmaps/default/c{i}", pod(f"c{i}"))
+    watcher = store.watch("/core/configmaps/", from_revision=1)
+    store.create("/core/configmaps/default/last", pod("last"))
+    assert not watcher.closed and len(watcher._queue) == 12
