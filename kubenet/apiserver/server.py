@@ -18,6 +18,7 @@ from kubenet.apiserver.watch_stream import serve_watch
 log = logging.getLogger(__name__)
 MAX_BODY = 3 * 1024 * 1024
 ANONYMOUS_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+USER = web.RequestKey("user", dict)  # who made the request: {"username", "groups"} (None: unauthenticated)
 
 
 class APIServer:
@@ -100,8 +101,8 @@ class APIServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
         try:
-            request["user"] = self._authenticate(request)
-            if not request.path.startswith(ANONYMOUS_PATHS) and request["user"] is None:
+            request[USER] = self._authenticate(request)
+            if not request.path.startswith(ANONYMOUS_PATHS) and request[USER] is None:
                 raise errors.APIError(401, "Unauthorized", "Unauthorized")
             return await handler(request)
         except errors.APIError as exc:
@@ -187,7 +188,7 @@ class APIServer:
                                                                            target.kind.verbs):
             raise errors.method_not_allowed()
         if target.kind.kind in REVIEWS:
-            return json_response(reviews.answer(target.kind, await body_object(request), request["user"]), 201)
+            return json_response(reviews.answer(target.kind, await body_object(request), request[USER]), 201)
         if method == "GET":
             return await self._get(request, target)
         if method == "POST":
