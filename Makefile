@@ -1,6 +1,6 @@
 # Set-up is idempotent: each target installs what is missing, then does its job.
 PY ?= python3
-APT_PACKAGES = iptables nftables iproute2 dnsutils curl conntrack tcpdump procps util-linux containernetworking-plugins
+APT_PACKAGES = iptables nftables iproute2 kmod dnsutils curl conntrack tcpdump procps util-linux containernetworking-plugins
 export PATH := /usr/local/bin:$(PATH)
 # Debian's system Python refuses root-wide pip installs (PEP 668); kubenet is a root tool, so allow it.
 export PIP_BREAK_SYSTEM_PACKAGES := 1

@@ -6,10 +6,24 @@ Each has create() and delete(); delete finds everything by name, so it also work
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from kubenet.cluster import kernel
 from kubenet.cluster.config import ClusterConfig
+
+
+def ensure_br_netfilter() -> None:
+    """Pod → ClusterIP → Pod on one bridge needs bridged packets to pass iptables (kubeadm's prerequisite)."""
+    if os.path.exists("/proc/sys/net/bridge/bridge-nf-call-iptables"):
+        return
+    try:
+        kernel.run("modprobe", "br_netfilter", check=False)
+    except FileNotFoundError:
+        pass  # no modprobe (package kmod): the check below says what is missing
+    if not os.path.exists("/proc/sys/net/bridge/bridge-nf-call-iptables"):
+        raise kernel.KernelError("the br_netfilter kernel module is not loaded and `modprobe br_netfilter` did not "
+                                 "load it: Services would not work between Pods on one node")
 
 
 @dataclass
@@ -91,6 +105,7 @@ class NodeNetwork:
         kernel.ip_batch([f"link set {self.uplink} master {c.bridge}", f"link set {self.uplink} up"], host_ns)
         kernel.ip_batch(["link set lo up", f"addr replace {self.ip}/{c.prefix_len} dev eth0", "link set eth0 up",
                          f"route replace default via {c.host_ip} dev eth0"], self.netns)
+        ensure_br_netfilter()
         for key, value in (("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"),
                            ("net.ipv4.conf.all.route_localnet", "1")):
             kernel.sysctl(key, value, self.netns)
