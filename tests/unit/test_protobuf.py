@@ -157,16 +157,19 @@ def test_every_truncation_of_a_real_body_is_a_protobuf_error_or_a_smaller_object
 # --- kubectl against kubenet's own API server -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def kubenet_api():
+def kubenet_api(tmp_path_factory):
+    from kubenet.apiserver import openapi
     from kubenet.apiserver.registry import Registry
     from kubenet.apiserver.server import APIServer
     from kubenet.store.memory import MemoryStore
 
+    openapi.set_cache_dir(str(tmp_path_factory.mktemp("openapi")))  # kubectl create fetches /openapi/v3
     registry = Registry(MemoryStore())
     api = APIServer(registry)
     server = ServerThread(api.app)
     yield server, registry
     server.stop()
+    openapi.set_cache_dir(None)
 
 
 @needs_kubectl
