@@ -325,3 +325,26 @@ def test_init_containers_run_in_order_and_pods_stop_when_asked(cluster, webs):
                       in ("CreateContainerError", "RunContainerError"), what="CreateContainerError")
     assert reason
     kubectl("delete", "pod", "init-order", "bad-workdir", "--grace-period=0", "--force", timeout=20, check=False)
+
+
+def test_readiness_probe_drives_ready_and_endpoints(cluster, webs):
+    kubectl = cluster.kubectl
+    marker = f"/tmp/kubenet-e2e-ready-{cluster.name}"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "gated", "labels": {"app": "gated"}},
+           "spec": {"containers": [{"name": "web", "image": "nginx", "readinessProbe": {
+               "exec": {"command": ["test", "-f", marker]}, "periodSeconds": 1}}]}}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gated"},
+           "spec": {"selector": {"app": "gated"}, "ports": [{"port": 80}]}}
+    kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod, svc]}))
+    try:
+        wait_for(lambda: json.loads(kubectl("get", "pod", "gated", "-o", "json"))["status"].get("phase")
+                 == "Running", what="the gated pod running")
+        assert "0/1" in kubectl("get", "pod", "gated")
+        assert ready_endpoints(kubectl, "gated") == []
+        Path(marker).touch()
+        wait_for(lambda: ready_endpoints(kubectl, "gated"), what="the pod ready and in the EndpointSlice")
+        assert "1/1" in kubectl("get", "pod", "gated")
+        Path(marker).unlink()
+        wait_for(lambda: ready_endpoints(kubectl, "gated") == [], timeout=15, what="the pod out of the slice")
+    finally:
+        Path(marker).unlink(missing_ok=True)
