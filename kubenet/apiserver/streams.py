@@ -1,8 +1,9 @@
-"""pods/log, pods/exec and pods/portforward: the API server's streaming endpoints, proxied to the node's kubelet.
+"""pods/log, pods/exec, pods/attach and pods/portforward: the API server's streaming endpoints, proxied to the
+node's kubelet.
 
-exec speaks the WebSocket channel protocol (v5.channel.k8s.io, v4.channel.k8s.io): each binary frame starts with
-a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a Status with the exit code), 4 resize; in v5 a frame
-`0xFF <channel>` closes that channel. portforward speaks SPDY/3.1 (plain or tunnelled in a WebSocket):
+exec and attach speak the WebSocket channel protocol (v5.channel.k8s.io, v4.channel.k8s.io): each binary frame
+starts with a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a Status with the exit code), 4 resize; in v5
+a frame `0xFF <channel>` closes that channel. portforward speaks SPDY/3.1 (plain or tunnelled in a WebSocket):
 see portforward.py.
 """
 from __future__ import annotations
@@ -55,8 +56,6 @@ def _int(value: str | None) -> int | None:
 
 
 async def handle(server, request: web.Request, target) -> web.StreamResponse:
-    if target.subresource == "attach":
-        raise errors.bad_request(f"pods/{target.subresource} is not supported by kubenet yet")
     pod = server.registry.get(target.kind, target.namespace, target.name)
     if target.subresource == "portforward":
         return await portforward.serve(request, _kubelet(server, pod), pod)
@@ -66,6 +65,8 @@ async def handle(server, request: web.Request, target) -> web.StreamResponse:
     try:
         if target.subresource == "log":
             return await _logs(request, kubelet, pod, container)
+        if target.subresource == "attach":
+            return await _attach(request, kubelet, pod, container)
         return await _exec(request, kubelet, pod, container)
     except StreamError as exc:
         raise errors.bad_request(str(exc)) from None
@@ -100,12 +101,27 @@ async def _exec(request: web.Request, kubelet, pod: dict, container: str) -> web
     command = q.getall("command", [])
     if not command:
         raise errors.bad_request("you must specify at least 1 command")
+    _require_websocket(request, "exec")
+    process = await kubelet.exec(pod, container, command, q.get("tty") in ("true", "1"))
+    return await _serve_channels(request, process, use_stdin=q.get("stdin") in ("true", "1"))
+
+
+async def _attach(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+    _require_websocket(request, "attach")
+    session = kubelet.attach(pod, container, stdin=request.query.get("stdin") in ("true", "1"))
+    return await _serve_channels(request, session, use_stdin=session.stdin)
+
+
+def _require_websocket(request: web.Request, verb: str) -> None:
     if request.headers.get("Upgrade", "").lower() != "websocket":
-        raise errors.bad_request("Upgrade request required: kubenet serves exec over WebSocket "
+        raise errors.bad_request(f"Upgrade request required: kubenet serves {verb} over WebSocket "
                                  "(v5.channel.k8s.io / v4.channel.k8s.io)")
-    tty = q.get("tty") in ("true", "1")
-    use_stdin = q.get("stdin") in ("true", "1")
-    process = await kubelet.exec(pod, container, command, tty)
+
+
+async def _serve_channels(request: web.Request, stream, use_stdin: bool) -> web.WebSocketResponse:
+    """Carry a stream (an ExecProcess or an AttachSession) over the WebSocket channel protocol: its output() on
+    channels 1/2, channel 0 into write_stdin, 4 into resize, then its exit status on channel 3. When the client
+    goes away the stream is hung up (exec: killed; attach: detached)."""
     ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
     await ws.prepare(request)
     v5 = ws.ws_protocol == "v5.channel.k8s.io"
@@ -114,44 +130,35 @@ async def _exec(request: web.Request, kubelet, pod: dict, container: str) -> web
         if not ws.closed:
             await ws.send_bytes(bytes([channel]) + data)
 
-    async def pump_output() -> None:
-        if tty:
-            async for data in process.read_tty():
-                await send(1, data)
-            return
-
-        async def copy(stream, channel):
-            while data := await stream.read(65536):
-                await send(channel, data)
-        await asyncio.gather(copy(process.proc.stdout, 1), copy(process.proc.stderr, 2))
-
     async def pump_input() -> None:
         async for msg in ws:
             if msg.type != WSMsgType.BINARY or not msg.data:
                 continue
             channel, data = msg.data[0], msg.data[1:]
             if channel == 0 and use_stdin:
-                await process.write_stdin(data)
+                await stream.write_stdin(data)
             elif channel == 4:
                 try:
                     size = json.loads(data)
-                    process.resize(int(size.get("Width", 80)), int(size.get("Height", 24)))
+                    stream.resize(int(size.get("Width", 80)), int(size.get("Height", 24)))
                 except (ValueError, TypeError):
                     pass
             elif channel == 255 and v5 and data[:1] == b"\x00":
-                process.close_stdin()
-        process.kill()  # the client went away
+                stream.close_stdin()
+        stream.hang_up()  # the client went away
 
     if not use_stdin:
-        process.close_stdin()
+        stream.close_stdin()
     inputs = asyncio.create_task(pump_input())
     try:
-        await pump_output()
-        code = await process.wait()
-        await send(3, json.dumps(_exit_status(code)).encode())
+        async for channel, data in stream.output():
+            await send(channel, data)
+        if not ws.closed:
+            code = await stream.wait()
+            await send(3, json.dumps(_exit_status(code)).encode())
     finally:
         inputs.cancel()
-        process.kill()
-        process.close()
+        stream.hang_up()
+        stream.close()
         await ws.close()
     return ws

@@ -19,7 +19,7 @@ from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
-from kubenet.kubelet.streaming import ExecProcess, StreamError, read_logs
+from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
 from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ class Kubelet:
         (directory / "ca.crt").write_bytes((self.config.data / "pki" / "ca.crt").read_bytes())
         (directory / "namespace").write_text(namespace)
 
-    # --- streaming (what the API server's pods/log and pods/exec reach) -----------------------------------
+    # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
         worker = self.workers.get(pod["metadata"]["uid"])
         state = worker.containers.get(container) if worker else None
@@ -261,6 +261,13 @@ class Kubelet:
         process = ExecProcess(worker.sandbox.enter_argv() + list(command), env, tty)
         await process.start()
         return process
+
+    def attach(self, pod: dict, container: str, stdin: bool) -> AttachSession:
+        """A client attached to the running container's own stdio (not a new process, unlike exec)."""
+        _, state = self._container(pod, container)
+        if not state.process.running:
+            raise StreamError(f'unable to upgrade connection: container not found ("{container}")')
+        return state.process.attach(stdin)
 
     async def open_connection(self, pod: dict, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A TCP connection to the Pod's port for pods/portforward: to the Pod IP, which the host routes to this

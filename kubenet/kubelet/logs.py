@@ -141,14 +141,18 @@ def rotated_logs(path: Path) -> list[Path]:
     return sorted(path.parent.glob(f"{path.name}.*"), key=lambda p: p.name)
 
 
-async def pump_stream(stream: asyncio.StreamReader, name: bytes, writer: ContainerLogWriter) -> None:
-    """Copy one of the container's pipes into its log until EOF. Reads in chunks (a line may be any length) and
-    keeps draining even if the log cannot be written: a container whose pipe fills up blocks on its next write."""
+async def pump_stream(stream: asyncio.StreamReader, name: bytes, writer: ContainerLogWriter,
+                      on_output: Callable[[bytes], None] | None = None) -> None:
+    """Copy one of the container's pipes (or its pty) into its log until EOF, handing each chunk to on_output
+    first (attached clients). Reads in chunks (a line may be any length) and keeps draining even if the log cannot
+    be written: a container whose pipe fills up blocks on its next write."""
     splitter = CRILineSplitter(name)
     failing = False
     try:
         while True:
             chunk = await stream.read(PIPE_READ_SIZE)
+            if chunk and on_output is not None:
+                on_output(chunk)
             timestamp = cri_timestamp().encode()
             records = splitter.feed(chunk, timestamp) if chunk else splitter.flush(timestamp)
             if records:

@@ -226,7 +226,8 @@ class PodWorker:
         if self.stopping:
             return False
         process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,
-                                   cwd=state.spec.get("workingDir"))
+                                   cwd=state.spec.get("workingDir"), tty=bool(state.spec.get("tty")),
+                                   stdin=bool(state.spec.get("stdin")), stdin_once=bool(state.spec.get("stdinOnce")))
         try:
             await process.start(self.sandbox.enter_argv())
         except OSError as exc:  # e.g. a workingDir that does not exist
