@@ -145,9 +145,9 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
             if cfg.is_gateway and ip.get("gateway"):
                 gw_iface = ipaddress.ip_interface(f"{ip['gateway']}/{iface.network.prefixlen}")
                 nl.add_address(br.index, gw_iface, replace=True)
-        if cfg.is_default_gateway and 4 in gateways:
-            if not any(ipaddress.ip_network(r["dst"], strict=False) == DEFAULT_ROUTE for r in routes):
-                routes.append({"dst": "0.0.0.0/0", "gw": gateways[4]})
+        if cfg.is_default_gateway and 4 in gateways and \
+                not any(ipaddress.ip_network(r["dst"], strict=False) == DEFAULT_ROUTE for r in routes):
+            routes.append({"dst": "0.0.0.0/0", "gw": gateways[4]})
         for r in routes:
             dst = ipaddress.ip_network(r["dst"], strict=False)
             pod.add_route(dst, r.get("gw") or gateways.get(dst.version), cont.index)

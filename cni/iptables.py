@@ -123,8 +123,8 @@ def portmap_add_rules(nat: NatTable, network: str, container_id: str, pod_ip: ip
     if snat:
         if HOSTPORT_SETMARK not in nat.chains:
             lines += [f":{HOSTPORT_SETMARK} - [0:0]",
-                      f'-A {HOSTPORT_SETMARK} -m comment --comment "CNI portfwd masquerade mark" '
-                      f"-j MARK --set-xmark {MASQ_MARK}"]
+                      (f'-A {HOSTPORT_SETMARK} -m comment --comment "CNI portfwd masquerade mark" '
+                       f"-j MARK --set-xmark {MASQ_MARK}")]
         if HOSTPORT_MASQ not in nat.chains:
             lines += [f":{HOSTPORT_MASQ} - [0:0]", f"-A {HOSTPORT_MASQ} -m mark --mark {MASQ_MARK} -j MASQUERADE"]
         jump = f'-m comment --comment "CNI portfwd requiring masquerade" -j {HOSTPORT_MASQ}'

@@ -58,7 +58,7 @@ def run(env: Mapping[str, str], stdin: BinaryIO, stdout: TextIO) -> int:
         log(str(e))
         stdout.write(json.dumps(e.to_json(version)))
         return 1
-    except Exception as e:  # still answer in the protocol, never with a bare traceback on stdout
+    except Exception as e:  # noqa: BLE001 - still answer in the protocol, never with a bare traceback on stdout
         import traceback
 
         log("unexpected failure\n" + traceback.format_exc())

@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass
+from typing import Self
 
 from .netns import entered, open_netns
 
@@ -123,7 +124,7 @@ class RtNetlink:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> RtNetlink:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -70,7 +70,7 @@ def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
         try:
             setns(fd)
             box["value"] = fn()
-        except BaseException as e:  # handed back to the caller's thread below
+        except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread below
             box["error"] = e
         finally:
             os.close(fd)

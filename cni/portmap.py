@@ -45,7 +45,7 @@ def _host_iface_for(ip: ipaddress.IPv4Address) -> str | None:
             if int(gw, 16):
                 continue
             d = ipaddress.IPv4Address(int(dst, 16).to_bytes(4, "little"))
-            m = bin(int(mask, 16)).count("1")
+            m = int(mask, 16).bit_count()
             if ip in ipaddress.ip_network(f"{d}/{m}", strict=False) and (best is None or m > best[0]):
                 best = (m, name)
     return best[1] if best else None

@@ -10,8 +10,7 @@ import math
 import struct
 import time
 
-from kubenet.api.meta import without_nulls
-from kubenet.api.meta import controller_of, now_rfc3339, parse_time
+from kubenet.api.meta import controller_of, now_rfc3339, parse_time, without_nulls
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
