@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from kubenet.cluster import kernel
+from kubenet.cluster import egress, kernel
 from kubenet.cluster.config import ClusterConfig
 
 
@@ -48,6 +48,7 @@ class HostBridge:
                  f"route replace unreachable {c.pod_cidr} metric 4000",
                  f"route replace unreachable {c.service_cidr} metric 4000"]
         kernel.ip_batch(cmds, self.netns)
+        egress.create(c, self.netns)
 
     def route_pod_cidr(self, cidr: str, node_ip: str) -> None:
         kernel.ip("route", "replace", cidr, "via", node_ip, "dev", self.config.bridge, netns=self.netns)
@@ -65,8 +66,9 @@ class HostBridge:
     def delete(self) -> None:
         c = self.config
         if self.netns:
-            kernel.netns_delete(self.netns)  # takes the bridge, veth ends and routes with it
+            kernel.netns_delete(self.netns)  # takes the bridge, veth ends, routes and rules with it
             return
+        egress.delete(c, None)
         for dst in (c.pod_cidr, c.service_cidr):
             kernel.ip("route", "del", "unreachable", dst, "metric", "4000", check=False)
         out = kernel.ip("route", "show", "dev", c.bridge, check=False) if kernel.link_exists(c.bridge) else ""
