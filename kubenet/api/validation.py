@@ -85,13 +85,22 @@ _VALIDATORS: dict[tuple[str, str], Callable[[dict, dict | None], list[FieldError
 }
 
 
+def _rbac_name(name: str, prefix: bool) -> list[str]:
+    """RBAC objects are named by path segments (ValidateRBACName = path.IsValidPathSegmentName), so the
+    default roles' `system:discovery` is a valid name."""
+    if not prefix and name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{c}'" for c in "/%" if c in name]
+
+
 def validate(kind: Kind, obj: dict, old: dict | None = None) -> list[FieldError]:
     """All field errors for a create (old is None) or an update (old is the stored object)."""
     rule = _VALIDATORS.get((kind.group, kind.kind))
     if rule is not None:
         return rule(obj, old)
     # Kinds without their own rules still get the ObjectMeta checks every kind has.
-    errs = validate_object_meta(obj.get("metadata") or {}, kind.namespaced, name_is_dns_subdomain)
+    name_fn = _rbac_name if kind.group == "rbac.authorization.k8s.io" else name_is_dns_subdomain
+    errs = validate_object_meta(obj.get("metadata") or {}, kind.namespaced, name_fn)
     if old is not None:
         errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
     return errs

@@ -1,4 +1,5 @@
-"""Reading a request: which resource a URL names, the decoded body, delete options, content negotiation."""
+"""Reading a request: which resource a URL names and what it asks to do (for authorization), the decoded body,
+delete options, content negotiation."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from aiohttp import web
 from kubenet.api import kinds, protobuf
 from kubenet.api.kinds import Kind
 from kubenet.apiserver import errors
+from kubenet.apiserver.rbac import Attributes
 
 
 @dataclass
@@ -149,3 +151,34 @@ def strict_check(request: web.Request, kind: Kind, obj: dict) -> list[str]:
         raise errors.bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
                                  f"strict decoding error: {detail}")
     return [f'unknown field "{u.lstrip(".")}"' for u in unknown]
+
+
+def resource_attributes(request: web.Request, t: Target) -> Attributes:
+    """What a resource request asks to do, as the real RequestInfo names it (apiserver pkg/endpoints/request)."""
+    method, q = request.method, request.query
+    name = t.name or ""
+    if method in ("GET", "HEAD"):
+        if t.watch:
+            verb = "watch"
+        elif t.name:
+            verb = "get"
+        else:
+            verb = "watch" if q.get("watch") in ("true", "1") else "list"
+            name = _exact_name(q.get("fieldSelector") or "")  # a list of one object may be granted by name
+    elif method == "DELETE":
+        verb = "delete" if t.name else "deletecollection"
+    else:
+        verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+    namespace = t.namespace or ""
+    if t.kind.kind == "Namespace" and t.name:
+        namespace = t.name  # a Namespace is in itself: a RoleBinding there may grant reading it
+    return Attributes(verb=verb, api_group=t.kind.group, resource=t.kind.plural, subresource=t.subresource or "",
+                      namespace=namespace, name=name)
+
+
+def _exact_name(field_selector: str) -> str:
+    for part in field_selector.split(","):
+        key, eq, value = part.partition("=")
+        if eq and key.strip() == "metadata.name":  # "metadata.name!=x" leaves the key "metadata.name!"
+            return value.lstrip("=").strip()
+    return ""

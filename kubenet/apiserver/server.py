@@ -11,8 +11,17 @@ from aiohttp import web
 from kubenet.api.kinds import REVIEWS, Kind
 from kubenet.apiserver import discovery, errors, reviews, sa_tokens, subresources
 from kubenet.apiserver.pki import PKI, read_tokens
+from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
 from kubenet.apiserver.registry import Registry
-from kubenet.apiserver.request import Target, body_object, delete_options, parse_target, strict_check, wants_table
+from kubenet.apiserver.request import (
+    Target,
+    body_object,
+    delete_options,
+    parse_target,
+    resource_attributes,
+    strict_check,
+    wants_table,
+)
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -30,6 +39,8 @@ class APIServer:
         self.node_agents = node_agents if node_agents is not None else {}  # node name → kubelet (logs, exec)
         self.tokens = read_tokens(pki) if pki else {}
         self.sa_public_key = sa_tokens.ensure_key(pki.dir).public_key() if pki else None
+        # Without PKI (an insecure test server) nobody is authenticated, and nothing is authorized: AlwaysAllow.
+        self.authorizer = RBACAuthorizer(registry) if pki else None
         self.ready_checks: dict[str, callable] = {}
         self._runners: list[web.AppRunner] = []
 
@@ -73,7 +84,7 @@ class APIServer:
             await runner.cleanup()
         self._runners.clear()
 
-    # --- middleware: authentication and errors -----------------------------------------------------------
+    # --- middleware: authentication, impersonation, authorization and errors -----------------------------
     def _authenticate(self, request: web.Request) -> dict | None:
         """The requesting user ({username, groups}), from a bearer token or the client certificate."""
         if self.pki is None:
@@ -102,8 +113,15 @@ class APIServer:
     async def _middleware(self, request: web.Request, handler):
         try:
             request[USER] = self._authenticate(request)
-            if not request.path.startswith(ANONYMOUS_PATHS) and request[USER] is None:
+            if request.path.startswith(ANONYMOUS_PATHS):
+                return await handler(request)  # readable by anyone, as system:public-info-viewer allows
+            if request[USER] is None:
                 raise errors.APIError(401, "Unauthorized", "Unauthorized")
+            if "Impersonate-User" in request.headers or "Impersonate-Group" in request.headers:
+                request[USER] = self._impersonate(request, request[USER])
+            if request.match_info.handler != self.resources:  # resource requests are authorized once parsed
+                self._authorize(request, Attributes(verb=_NON_RESOURCE_VERBS.get(request.method, "get"),
+                                                    path=request.path))
             return await handler(request)
         except errors.APIError as exc:
             return status_response(exc)
@@ -120,6 +138,36 @@ class APIServer:
         except Exception as exc:  # no input may crash the server: log it, answer 500
             log.exception("%s %s failed", request.method, request.path_qs)
             return status_response(errors.internal(str(exc)))
+
+    def _authorize(self, request: web.Request, attrs: Attributes) -> None:
+        if self.authorizer is None:
+            return
+        allowed, _ = self.authorizer.authorize(request[USER], attrs)
+        if not allowed:
+            raise forbidden(request[USER], attrs)
+
+    def _impersonate(self, request: web.Request, user: dict) -> dict:
+        """Act as another user (Impersonate-User / Impersonate-Group headers), if allowed to `impersonate` them
+        (apiserver pkg/endpoints/filters/impersonation.go)."""
+        name = request.headers.get("Impersonate-User", "")
+        groups = request.headers.getall("Impersonate-Group", [])
+        if not name:
+            raise errors.bad_request("requested impersonation of groups without impersonating a user")
+        sa = name.split(":")
+        if len(sa) == 4 and name.startswith("system:serviceaccount:"):
+            wanted = [Attributes(verb="impersonate", resource="serviceaccounts", namespace=sa[2], name=sa[3])]
+            default_groups = ["system:serviceaccounts", f"system:serviceaccounts:{sa[2]}"]
+        else:
+            wanted = [Attributes(verb="impersonate", resource="users", name=name)]
+            default_groups = []
+        wanted += [Attributes(verb="impersonate", resource="groups", name=g) for g in groups]
+        if self.authorizer is not None:
+            for attrs in wanted:
+                if not self.authorizer.authorize(user, attrs)[0]:
+                    raise forbidden(user, attrs)
+        groups = groups or default_groups
+        extra = "system:unauthenticated" if name == "system:anonymous" else "system:authenticated"
+        return {"username": name, "groups": groups if extra in groups else [*groups, extra]}
 
     # --- non-resource endpoints -----------------------------------------------------------------------
     async def version(self, request: web.Request) -> web.Response:
@@ -173,12 +221,15 @@ class APIServer:
     async def resources(self, request: web.Request) -> web.StreamResponse:
         target = parse_target(request)
         if target.kind is None:  # a group-version discovery document
+            self._authorize(request, Attributes(verb=_NON_RESOURCE_VERBS.get(request.method, "get"),
+                                                path=request.path))
             if request.method != "GET":
                 raise errors.method_not_allowed()
             doc = discovery.resource_list(target.group_version)
             if doc is None:
                 raise errors.resource_not_found()
             return json_response(doc)
+        self._authorize(request, resource_attributes(request, target))
         if target.subresource in ("log", "exec", "attach", "portforward"):
             from kubenet.apiserver import streams
             return await streams.handle(self, request, target)
@@ -188,7 +239,8 @@ class APIServer:
                                                                            target.kind.verbs):
             raise errors.method_not_allowed()
         if target.kind.kind in REVIEWS:
-            return json_response(reviews.answer(target.kind, await body_object(request), request[USER]), 201)
+            return json_response(reviews.answer(target.kind, await body_object(request), request[USER],
+                                                self.authorizer), 201)
         if method == "GET":
             return await self._get(request, target)
         if method == "POST":
@@ -307,6 +359,10 @@ class APIServer:
 _VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("POST", True): "create",
           ("PUT", True): "update", ("PATCH", True): "patch", ("DELETE", True): "delete",
           ("DELETE", False): "deletecollection"}
+
+
+_NON_RESOURCE_VERBS = {"GET": "get", "HEAD": "get", "POST": "post", "PUT": "put", "PATCH": "patch",
+                       "DELETE": "delete", "OPTIONS": "options"}
 
 
 def _default_manager(request: web.Request) -> str:

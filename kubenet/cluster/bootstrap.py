@@ -1,9 +1,11 @@
 """What a fresh cluster has before anyone applies anything (kubeadm's phases, in objects):
-the system namespaces, the `kubernetes` Service and its endpoints, and cluster DNS (CoreDNS + kube-dns)."""
+the system namespaces, the default RBAC roles and bindings, the `kubernetes` Service and its endpoints, and
+cluster DNS (CoreDNS + kube-dns)."""
 from __future__ import annotations
 
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
+from kubenet.cluster import bootstrap_policy
 from kubenet.cluster.config import ClusterConfig
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -84,6 +86,10 @@ def coredns_deployment(replicas: int = 1) -> dict:
 async def bootstrap(client: Client, config: ClusterConfig, with_dns: bool = True) -> None:
     for ns in SYSTEM_NAMESPACES:
         await _ensure(client, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    for role in bootstrap_policy.cluster_roles():
+        await _ensure(client, "clusterroles.rbac.authorization.k8s.io", role)
+    for binding in bootstrap_policy.cluster_role_bindings():
+        await _ensure(client, "clusterrolebindings.rbac.authorization.k8s.io", binding)
     await _ensure(client, "services", kubernetes_service(config), "default")
     endpoints, endpoint_slice = kubernetes_endpoints(config)
     await _ensure(client, "endpoints", endpoints, "default")

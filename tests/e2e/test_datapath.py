@@ -268,8 +268,14 @@ def test_service_account_token_lets_a_pod_use_the_api(cluster, webs):
     files = in_pod(cluster, "client", "ls", "/var/run/secrets/kubernetes.io/serviceaccount")
     assert files.split() == ["ca.crt", "namespace", "token"]
     # kubectl inside the Pod finds the in-cluster config (KUBERNETES_SERVICE_HOST + the mounted token)
-    # and reaches the API server through the kubernetes Service's ClusterIP.
+    # and reaches the API server through the kubernetes Service's ClusterIP; as on a real cluster, RBAC lets
+    # the default ServiceAccount do nothing until a RoleBinding grants it a role.
+    assert ('Error from server (Forbidden): pods "client" is forbidden: User "system:serviceaccount:default:default" '
+            'cannot get resource "pods" in API group "" in the namespace "default"') in \
+        in_pod(cluster, "client", "kubectl", "get", "pod", "client")
+    cluster.kubectl("create", "rolebinding", "sa-view", "--clusterrole=view", "--serviceaccount=default:default")
     assert "client" in in_pod(cluster, "client", "kubectl", "get", "pod", "client", "-o", "name")
+    cluster.kubectl("delete", "rolebinding", "sa-view")
 
 
 def test_host_network_pod_shares_the_node_network(cluster, webs):
@@ -348,3 +354,32 @@ def test_readiness_probe_drives_ready_and_endpoints(cluster, webs):
         wait_for(lambda: ready_endpoints(kubectl, "gated") == [], timeout=15, what="the pod out of the slice")
     finally:
         Path(marker).unlink(missing_ok=True)
+
+
+def test_pods_reach_outside_the_cluster_through_the_hosts_nat(cluster, webs):
+    """A stand-in "internet" netns behind the sandbox: a Pod's request to it leaves masqueraded as the host."""
+    inet, sandbox = f"kntu-{cluster.name}", f"kubenet-{cluster.name}"
+    server = None
+    try:
+        kernel.netns_add(inet)
+        kernel.ip("link", "add", "kntu-up", "type", "veth", "peer", "name", "kntu-down", "netns", inet,
+                  netns=sandbox)
+        kernel.ip_batch(["addr add 192.0.2.2/24 dev kntu-up", "link set kntu-up up",
+                         "route add default via 192.0.2.1"], sandbox)
+        kernel.ip_batch(["addr add 192.0.2.1/24 dev kntu-down", "link set kntu-down up", "link set lo up"], inet)
+        server = subprocess.Popen(["ip", "netns", "exec", inet, "python3", "-m", "kubenet.kubelet.images.web",
+                                   "whoami", "--port", "80"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def whoami() -> str:
+            out = in_pod(cluster, "client", "curl", "-s", "-m", "2", "http://192.0.2.1/")
+            return out if "RemoteAddr" in out else ""
+        reply = wait_for(whoami, what="an answer from outside the cluster")
+        assert "RemoteAddr: 192.0.2.2:" in reply  # the host's address, not the Pod's
+        saved = cluster.host("iptables-save", "-t", "nat").stdout
+        assert f"-A KN-MASQ-{cluster.config.bridge} -s 10.244.0.0/16 -j MASQUERADE" in saved
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        kernel.ip("route", "del", "default", netns=sandbox, check=False)
+        kernel.ip("link", "del", "kntu-up", netns=sandbox, check=False)
+        kernel.netns_delete(inet)
