@@ -34,12 +34,10 @@ class NodeIPAMController(Controller):
                 break
         else:
             await self.recorder.event(node, "Normal", "CIDRNotAvailable",
-                                      f"Node {key} status is now: CIDRNotAvailable")
+                                      f"Node {key} status is now: CIDRNotAvailable")  # the range allocator's
             return
         self.assigned.add(cidr)
         await self.client.patch("nodes", key, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})
-        await self.recorder.event(node, "Normal", "RegisteredNode",
-                                  f"Node {key} event: Registered Node {key} in Controller")
 
 
 CONTROLLER = NodeIPAMController

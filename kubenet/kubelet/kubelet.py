@@ -115,7 +115,16 @@ class Kubelet:
     async def register(self) -> dict:
         try:
             node = await self.client.create("nodes", self._node_object())
-            self.recorder_event(node, "Normal", "Starting", "Starting kubelet.")
+            # The kubelet names its Node in events with UID = node name, which is what `kubectl describe node`
+            # searches for; these are the events a real node shows as it starts.
+            ref = {**node, "metadata": {**node["metadata"], "uid": self.node_name}}
+            status_now = f"Node {self.node_name} status is now: "
+            for reason, message in (("Starting", "Starting kubelet."),
+                                    ("NodeHasSufficientMemory", status_now + "NodeHasSufficientMemory"),
+                                    ("NodeHasNoDiskPressure", status_now + "NodeHasNoDiskPressure"),
+                                    ("NodeHasSufficientPID", status_now + "NodeHasSufficientPID"),
+                                    ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")):
+                self.recorder_event(ref, "Normal", reason, message)
         except APIError as exc:
             if exc.code != 409:
                 raise
