@@ -113,7 +113,9 @@ async def _attach(request: web.Request, kubelet, pod: dict, container: str) -> w
 
 
 def _require_websocket(request: web.Request, verb: str) -> None:
-    if request.headers.get("Upgrade", "").lower() != "websocket":
+    """Check the whole WebSocket handshake before anything is started for it (a process, an attach)."""
+    if request.headers.get("Upgrade", "").lower() != "websocket" or \
+            not web.WebSocketResponse(protocols=PROTOCOLS).can_prepare(request).ok:
         raise errors.bad_request(f"Upgrade request required: kubenet serves {verb} over WebSocket "
                                  "(v5.channel.k8s.io / v4.channel.k8s.io)")
 
@@ -123,7 +125,12 @@ async def _serve_channels(request: web.Request, stream, use_stdin: bool) -> web.
     channels 1/2, channel 0 into write_stdin, 4 into resize, then its exit status on channel 3. When the client
     goes away the stream is hung up (exec: killed; attach: detached)."""
     ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        stream.hang_up()  # the upgrade failed after all: end what was started for it
+        stream.close()
+        raise
     v5 = ws.ws_protocol == "v5.channel.k8s.io"
 
     async def send(channel: int, data: bytes) -> None:

@@ -16,10 +16,6 @@ NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    if not NAME_RE.fullmatch(args.name) or "-pod-" in args.name:
-        print(f'ERROR: invalid cluster name "{args.name}": use 1-20 lowercase letters, digits and "-" '
-              "(starting and ending with a letter or digit)", file=sys.stderr)
-        return 1
     config = ClusterConfig(name=args.name, nodes=args.nodes, sandbox=args.sandbox, proxy_mode=args.proxy_mode,
                            data_dir=args.data_dir or "", kubeconfig=args.kubeconfig or "")
     try:
@@ -122,6 +118,11 @@ def main(argv: list[str] | None = None) -> None:
         print("kubenet needs root (it creates network namespaces, links and iptables rules)", file=sys.stderr)
         sys.exit(1)
     args = build_parser().parse_args(argv)
+    # Every command checks the name: it becomes paths (/var/lib/kubenet/NAME, which down deletes) and netns names.
+    if not NAME_RE.fullmatch(args.name) or "-pod-" in args.name:
+        print(f'ERROR: invalid cluster name "{args.name}": use 1-20 lowercase letters, digits and "-" '
+              "(starting and ending with a letter or digit)", file=sys.stderr)
+        sys.exit(1)
     sys.exit(args.func(args))
 
 

@@ -58,22 +58,25 @@ class ClusterCgroup:
             pids = self.pids()
             if not pids:
                 break
+            killed = False
             if kill_file.exists():
                 try:
-                    kill_file.write_text("1")
+                    kill_file.write_text("1")  # the kernel kills the members: no stale pid can be hit
+                    killed = True
                 except OSError:
                     pass
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            if not killed:
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
             if time.monotonic() > deadline:
                 return pids
             time.sleep(0.02)
-        for sub in sorted((p for p in self.path.rglob("*") if p.is_dir()), reverse=True):
-            sub.rmdir()
         try:
+            for sub in sorted((p for p in self.path.rglob("*") if p.is_dir()), reverse=True):
+                sub.rmdir()
             self.path.rmdir()
         except OSError:
             return self.pids()

@@ -37,8 +37,12 @@ def render(config: ClusterConfig) -> str:
         f"-A {masq} -s {config.node_cidr} -j MASQUERADE",
         "COMMIT",
         "*filter", f":{fwd} - [0:0]", f"-F {fwd}",
+        # Defence in depth behind the routes: nothing for a cluster address leaves by another interface.
+        *(f"-A {fwd} -d {cidr} ! -o {b} -j DROP" for cidr in (config.pod_cidr, config.service_cidr,
+                                                               config.node_cidr)),
         f"-A {fwd} -i {b} -j ACCEPT",
         f"-A {fwd} -o {b} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        f"-A {fwd} -o {b} -j DROP",  # nobody outside opens connections into the cluster
         "COMMIT", ""])
 
 
@@ -71,5 +75,6 @@ def delete(config: ClusterConfig, netns: str | None) -> None:
         kernel.run("iptables", "-w", "-t", table, "-F", chain, netns=netns, check=False)
         kernel.run("iptables", "-w", "-t", table, "-X", chain, netns=netns, check=False)
     saved = config.data / "host-ip-forward"
-    if netns is None and saved.exists():
+    # Put the host's setting back, unless someone else has changed it since we set it.
+    if netns is None and saved.exists() and Path(IP_FORWARD).read_text().strip() == "1":
         kernel.sysctl("net.ipv4.ip_forward", saved.read_text().strip() or "0", None)

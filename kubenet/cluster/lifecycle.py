@@ -86,6 +86,14 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
     progress = progress or (lambda step, done: None)
     if (config.data / "config.json").exists() and _supervisor_pid(ClusterConfig.load(config.name, config.data_dir)):
         raise ClusterError(f'node(s) already exist for a cluster with the name "{config.name}"')
+    if config.data.exists() and any(config.data.iterdir()) and not (config.data / "config.json").exists():
+        raise ClusterError(f"{config.data} exists and is not a kubenet cluster's data dir; choose another "
+                           "--data-dir (kubenet deletes its data dir on down)")
+    if not config.sandbox:
+        other = _running_host_cluster(config.name)
+        if other:
+            raise ClusterError(f'cluster "{other}" already runs on this host\'s network; only one cluster can '
+                               "(they would share 172.18.0.0/16 and the host routes): use --sandbox for more")
     if config.data.exists():
         down(config.name, config.data_dir)  # leftovers of a crashed cluster with this name
     config.save()
@@ -149,12 +157,37 @@ def _pod_uids(config: ClusterConfig) -> list[str]:
     return [json.loads(v)["metadata"].get("uid", "") for (v,) in rows]
 
 
+def _running_host_cluster(except_name: str) -> str | None:
+    for path in DATA_ROOT.glob("*/config.json"):
+        try:
+            other = ClusterConfig.load(path.parent.name)
+        except (OSError, ValueError, TypeError):
+            continue
+        if other.name != except_name and not other.sandbox and _supervisor_pid(other):
+            return other.name
+    return None
+
+
+def _protected_pids() -> set[int]:
+    """This process and its ancestors (the user's shell, maybe inside `kubenet exec`): never ours to kill."""
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return pids
+
+
 def down(name: str, data_dir: str = "") -> list[str]:
     """Remove every process, namespace, link, route, lease and file the cluster made. Returns what remained."""
     try:
         config = ClusterConfig.load(name, data_dir)
-    except (OSError, ValueError):
+        loaded = True
+    except (OSError, ValueError, TypeError):
         config = ClusterConfig(name=name, data_dir=data_dir)
+        loaded = False
     pid = _supervisor_pid(config)
     if pid:
         os.kill(pid, signal.SIGTERM)
@@ -167,8 +200,9 @@ def down(name: str, data_dir: str = "") -> list[str]:
     pod_uids = _pod_uids(config)
     # Pods first (their processes by PID, found through their netns), then nodes, then the host side.
     ours = _our_netns(config)
+    protected = _protected_pids()
     for ns in sorted(ours, key=lambda n: not n.startswith(config.pod_netns_prefix())):
-        kernel.kill_pids(kernel.netns_pids(ns))
+        kernel.kill_pids([p for p in kernel.netns_pids(ns) if p not in protected])
         kernel.netns_delete(ns)
         if ns.startswith(config.pod_netns_prefix()):
             pod_uids.append(ns[len(config.pod_netns_prefix()):])
@@ -177,9 +211,12 @@ def down(name: str, data_dir: str = "") -> list[str]:
             shutil.rmtree(files, ignore_errors=True)
     for i, node in enumerate(config.node_names):
         NodeNetwork(config, node, i).delete()
-    if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
-        kernel.kill_pids(kernel.netns_pids(config.sandbox_netns))
-    HostBridge(config).delete()
+    # The sandbox netns may hold the user's own shells (`kubenet exec -- bash`): the cgroup kill above ended
+    # everything the cluster started, so nothing is killed here just for being in that netns.
+    if loaded or kernel.link_exists(config.bridge, config.sandbox_netns if config.sandbox else None):
+        HostBridge(config).delete()  # never the shared host routes on behalf of a cluster that is not there
+    elif kernel.netns_exists(f"kubenet-{name}"):
+        kernel.netns_delete(f"kubenet-{name}")  # a sandbox whose config never got written
     for uid in pod_uids:  # a full UID, or the 12 hex characters a Pod netns name carries
         pattern = f"*_{uid}" if "-" in uid else f"*_{uid[:8]}-{uid[8:12]}-*"
         for d in Path("/var/log/pods").glob(pattern):
@@ -187,11 +224,13 @@ def down(name: str, data_dir: str = "") -> list[str]:
     if not config.sandbox:
         remove_from_kubeconfig(Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig(),
                                config.context)
-    shutil.rmtree(config.data, ignore_errors=True)
-    try:
-        config.data.parent.rmdir()  # /var/lib/kubenet, once no cluster is left in it
-    except OSError:
-        pass
+    if (config.data / "config.json").exists():  # only a kubenet data dir is deleted whole
+        shutil.rmtree(config.data, ignore_errors=True)
+    if config.data.parent == DATA_ROOT:
+        try:
+            DATA_ROOT.rmdir()  # /var/lib/kubenet, once no cluster is left in it
+        except OSError:
+            pass
     leftovers = [f"netns {ns}" for ns in _our_netns(config)] + [f"process {p}" for p in stuck]
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
         leftovers.append(f"netns {config.sandbox_netns}")

@@ -9,6 +9,7 @@ import os
 import select
 import struct
 import termios
+import time
 from collections.abc import AsyncIterator
 
 from kubenet.kubelet.logs import read_logs
@@ -51,16 +52,31 @@ class PtyReader:
                 loop.remove_reader(self.master)
 
 
+WRITE_TIMEOUT = 10.0
+
+
 def write_all(fd: int, data: bytes) -> None:
-    """Write all of data to fd (blocking or not); runs in a thread."""
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except BlockingIOError:
-            select.select([], [fd], [], 1.0)
-            continue
-        view = view[n:]
+    """Write all of data to fd (blocking or not); runs in a thread.
+
+    It writes to its own duplicate of fd, so the owner may close fd meanwhile without this thread ever writing
+    into whatever file later reuses that number; and it gives up after WRITE_TIMEOUT when nobody reads, so a
+    container that ignores its stdin cannot hold executor threads forever."""
+    own = os.dup(fd)
+    try:
+        view = memoryview(data)
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        while view:
+            try:
+                n = os.write(own, view)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"stdin not read for {WRITE_TIMEOUT:.0f} s: {len(view)} bytes dropped") \
+                        from None
+                select.select([], [own], [], 1.0)
+                continue
+            view = view[n:]
+    finally:
+        os.close(own)
 
 
 # --- exec ---------------------------------------------------------------------------------------------------
@@ -94,7 +110,10 @@ class ExecProcess:
 
     async def write_stdin(self, data: bytes) -> None:
         if self.master is not None:
-            await asyncio.get_running_loop().run_in_executor(None, write_all, self.master, data)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, write_all, self.master, data)
+            except OSError:  # the process has exited, or does not read: its input goes nowhere, as on a tty
+                return
         elif self.proc.stdin is not None:
             self.proc.stdin.write(data)
             await self.proc.stdin.drain()
