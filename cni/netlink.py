@@ -177,10 +177,6 @@ class RtNetlink:
             raise
         return _parse_link(replies[0]) if replies else None
 
-    def list_links(self) -> list[Link]:
-        body = _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-        return [_parse_link(r) for r in self.request(RTM_GETLINK, NLM_F_ROOT | NLM_F_MATCH, body)]
-
     def add_bridge(self, name: str, mtu: int | None, promisc: bool) -> None:
         flags = IFF_UP | (IFF_PROMISC if promisc else 0)
         body = _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, flags, flags) + attr(IFLA_IFNAME, _cstr(name))

@@ -9,7 +9,6 @@ thread's netns, so a thread in the node netns can also run iptables-restore ther
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -82,6 +81,3 @@ def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
 
-
-def is_enoent(e: OSError) -> bool:
-    return e.errno in (errno.ENOENT, errno.ENODEV, errno.ESRCH)

@@ -32,10 +32,6 @@ class FieldMeta:
     def merges(self) -> bool:
         return "merge" in self.patch_strategy.split(",")
 
-    @property
-    def retains_keys(self) -> bool:
-        return "retainKeys" in self.patch_strategy.split(",")
-
 
 def _by(key: str, *map_keys: str, strategy: str = "merge", defaults: tuple = ()) -> FieldMeta:
     """A list merged on `key` (SMP) and keyed by `map_keys` (SSA; the merge key when none are given)."""

@@ -8,6 +8,11 @@ def now_rfc3339() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def now_micro() -> str:
+    """metav1.MicroTime now (Lease renewTime, CRI log timestamps)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_time(value: str | None) -> dt.datetime | None:
     if not value:
         return None

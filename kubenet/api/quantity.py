@@ -80,9 +80,6 @@ class Quantity:
         """Value(): rounded up to a whole unit."""
         return math.ceil(self.value)
 
-    def is_zero(self) -> bool:
-        return self.value == 0
-
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented

@@ -22,9 +22,6 @@ class ClusterIPAllocator:
         size = self.network.num_addresses
         self._static_band = min(max(16, size // 16), 256)
 
-    @property
-    def range_text(self) -> str:
-        return str(self.network)
 
     def contains(self, ip: str) -> bool:
         try:
@@ -66,9 +63,6 @@ class NodePortAllocator:
         size = high - low + 1
         self._static_band = min(max(16, size // 32), 128)
 
-    @property
-    def range_text(self) -> str:
-        return f"{self.low}-{self.high}"
 
     def allocate(self, protocol: str, port: int | None = None, commit: bool = True) -> int:
         if port:

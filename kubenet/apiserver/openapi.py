@@ -113,12 +113,6 @@ def v3(group_version_path: str) -> bytes | None:
     return _read(f"v3/{path.replace('/', '__')}.json")
 
 
-def v3_hash(group_version_path: str) -> str | None:
-    """The hash the index advertises for a document (serve it as ETag; clients cache by it)."""
-    entry = v3_index()["paths"].get(group_version_path.strip("/").removeprefix("openapi/v3/"))
-    return entry["serverRelativeURL"].rpartition("hash=")[2] if entry else None
-
-
 def _field_tree() -> dict:
     with _lock:
         tree = _loaded.get("fields.tree")

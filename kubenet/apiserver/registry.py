@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 
 from kubenet.api import defaults, validation
-from kubenet.api.kinds import STORED, Kind
+from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
@@ -322,6 +322,3 @@ def _ready_to_delete(kind: Kind, obj: dict) -> bool:
 def _record_manager(old: dict | None, new: dict, manager: str, operation: str, subresource: str = "") -> None:
     update_managed_fields(old, new, manager, operation, now_rfc3339(), subresource)
 
-
-def stored_kinds() -> list[Kind]:
-    return STORED

@@ -6,8 +6,6 @@ the real strategies and REST storage do around them.
 """
 from __future__ import annotations
 
-import ipaddress
-
 from kubenet.api.validation import FieldError
 from kubenet.apiserver.allocators import AllocationError, ClusterIPAllocator, NodePortAllocator
 
@@ -185,6 +183,3 @@ class ServiceAllocations:
             if port and (proto, port) not in new_ports:
                 self.ports.release(proto, port)
 
-
-def nth_ip(cidr: str, n: int) -> str:
-    return str(ipaddress.ip_network(cidr).network_address + n)

@@ -134,7 +134,7 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
                                f"{config.data / 'supervisor.log'} or run `kubenet status --name {config.name}`")
         time.sleep(0.05)
     if not config.sandbox:
-        kubeconfig = json.loads(json.dumps(_load_yaml(config.admin_kubeconfig)))
+        kubeconfig = _load_yaml(config.admin_kubeconfig)
         target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
         merge_kubeconfig(target, kubeconfig)
 

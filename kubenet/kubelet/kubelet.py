@@ -8,7 +8,7 @@ import platform
 import shutil
 from pathlib import Path
 
-from kubenet.api.meta import now_rfc3339
+from kubenet.api.meta import now_micro, now_rfc3339
 from kubenet.apiserver import sa_tokens
 from kubenet.apiserver.discovery import GIT_VERSION
 from kubenet.apiserver.errors import APIError
@@ -153,7 +153,7 @@ class Kubelet:
                  "metadata": {"name": self.node_name, "namespace": "kube-node-lease"},
                  "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION}}
         while True:
-            now = dt_micro()
+            now = now_micro()
             try:
                 try:
                     await self.client.patch("leases.coordination.k8s.io", self.node_name,
@@ -330,10 +330,6 @@ class Kubelet:
         await asyncio.gather(*(w._task for w in workers if w._task), return_exceptions=True)
         await asyncio.gather(*(w.stop_all(0) for w in workers), return_exceptions=True)
 
-
-def dt_micro() -> str:
-    import datetime as dt
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _os_image() -> str:

@@ -15,6 +15,8 @@ import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from kubenet.api.meta import now_micro
+
 log = logging.getLogger(__name__)
 
 MAX_LINE_SIZE = 16 * 1024
@@ -24,10 +26,6 @@ PIPE_READ_SIZE = 64 * 1024
 FILE_READ_SIZE = 256 * 1024
 FOLLOW_POLL_SECONDS = 0.1
 _ROTATED_TIME_FORMAT = "%Y%m%d-%H%M%S"  # the kubelet's "20060102-150405"
-
-
-def cri_timestamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --- writing: what containerd does with a container's stdout and stderr --------------------------------------------
@@ -153,7 +151,7 @@ async def pump_stream(stream: asyncio.StreamReader, name: bytes, writer: Contain
             chunk = await stream.read(PIPE_READ_SIZE)
             if chunk and on_output is not None:
                 on_output(chunk)
-            timestamp = cri_timestamp().encode()
+            timestamp = now_micro().encode()
             records = splitter.feed(chunk, timestamp) if chunk else splitter.flush(timestamp)
             if records:
                 try:
