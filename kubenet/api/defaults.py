@@ -234,6 +234,22 @@ def _default_replica_set(obj: dict) -> None:
     default_pod_template(spec.get("template"))
 
 
+def _default_replication_controller(obj: dict) -> None:
+    """SetDefaults_ReplicationController: selector and labels from the template's labels when empty."""
+    spec = obj.setdefault("spec", {})
+    template = spec.get("template")
+    labels = ((template or {}).get("metadata") or {}).get("labels")
+    if labels:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        meta = obj.setdefault("metadata", {})
+        if not meta.get("labels"):
+            meta["labels"] = dict(labels)
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    default_pod_template(template)
+
+
 def _default_stateful_set(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     _set(spec, "podManagementPolicy", "OrderedReady")
@@ -375,6 +391,7 @@ _DEFAULTERS = {
     ("", "Namespace"): _default_namespace,
     ("", "Secret"): _default_secret,
     ("", "Node"): _default_node,
+    ("", "ReplicationController"): _default_replication_controller,
     ("apps", "Deployment"): _default_deployment,
     ("apps", "ReplicaSet"): _default_replica_set,
     ("apps", "StatefulSet"): _default_stateful_set,

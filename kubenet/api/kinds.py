@@ -60,6 +60,7 @@ KINDS: list[Kind] = [
     _k("", "v1", "Secret", "secrets", True),
     _k("", "v1", "ServiceAccount", "serviceaccounts", True, ("sa",), (), ("token",)),
     _k("", "v1", "Node", "nodes", False, ("no",), (), ("status", "proxy")),
+    _k("", "v1", "ReplicationController", "replicationcontrollers", True, ("rc",), _ALL, ("status", "scale")),
     _k("", "v1", "Event", "events", True, ("ev",)),
     _k("", "v1", "Binding", "bindings", True, (), (), (), ("create",)),
     _k("events.k8s.io", "v1", "Event", "events", True, ("ev",)),

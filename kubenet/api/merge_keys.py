@@ -99,6 +99,8 @@ _KIND_FIELDS: dict[str, dict[str, FieldMeta]] = {
     "Deployment": {**_pod_template("spec.template"), **_SELECTOR, **_CONDITIONS,
                    "spec.strategy": FieldMeta(patch_strategy="retainKeys")},
     "ReplicaSet": {**_pod_template("spec.template"), **_SELECTOR, **_CONDITIONS},
+    # core/v1 ReplicationControllerSpec.Selector is a +mapType=atomic map, not a LabelSelector.
+    "ReplicationController": {**_pod_template("spec.template"), "spec.selector": _ATOMIC, **_CONDITIONS},
     "StatefulSet": {**_pod_template("spec.template"), **_SELECTOR, **_CONDITIONS},
     "DaemonSet": {**_pod_template("spec.template"), **_SELECTOR, **_CONDITIONS},
     "Job": {**_pod_template("spec.template"), **_SELECTOR,
@@ -145,6 +147,7 @@ _EMPTY: dict[str, dict] = {
     "Pod": {"spec": {"containers": None}, "status": {}},
     "Deployment": {"spec": {"selector": None, "template": _template(), "strategy": {}}, "status": {}},
     "ReplicaSet": {"spec": {"selector": None, "template": _template()}, "status": {}},
+    "ReplicationController": {"spec": {}, "status": {}},  # its template is a pointer, its selector omitempty
     "StatefulSet": {"spec": {"selector": None, "template": _template(), "updateStrategy": {}}, "status": {}},
     "DaemonSet": {"spec": {"selector": None, "template": _template(), "updateStrategy": {}}, "status": {}},
     "Job": {"spec": {"template": _template()}, "status": {}},

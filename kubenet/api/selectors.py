@@ -152,6 +152,7 @@ _FIELDS: dict[str, set[str]] = {
     "Namespace": {"status.phase"},
     "Node": {"spec.unschedulable"},
     "ReplicaSet": {"status.replicas"},
+    "ReplicationController": {"status.replicas"},
     "Job": {"status.successful"},
     "Service": {"spec.clusterIP", "spec.type"},
 }

@@ -25,6 +25,7 @@ _PRINTERS: dict[tuple[str, str], tuple[list[dict], RowFunc]] = {
     ("", "Pod"): (workloads.POD_COLUMNS, workloads.pod_row),
     ("apps", "Deployment"): (workloads.DEPLOYMENT_COLUMNS, workloads.deployment_row),
     ("apps", "ReplicaSet"): (workloads.REPLICASET_COLUMNS, workloads.replicaset_row),
+    ("", "ReplicationController"): (workloads.REPLICATIONCONTROLLER_COLUMNS, workloads.replicationcontroller_row),
     ("apps", "StatefulSet"): (workloads.STATEFULSET_COLUMNS, workloads.statefulset_row),
     ("apps", "DaemonSet"): (workloads.DAEMONSET_COLUMNS, workloads.daemonset_row),
     ("apps", "ControllerRevision"): (workloads.CONTROLLERREVISION_COLUMNS, workloads.controllerrevision_row),

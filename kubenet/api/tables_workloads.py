@@ -204,6 +204,26 @@ def replicaset_row(obj: dict, now: datetime) -> list:
             age(obj, now), names, images, format_label_selector(spec.get("selector"))]
 
 
+REPLICATIONCONTROLLER_COLUMNS = [
+    NAME_COLUMN,
+    column("Desired", "Replicas is the number of desired replicas.", "integer"),
+    column("Current", "Replicas is the most recently observed number of replicas.", "integer"),
+    column("Ready", "The number of ready replicas for this replication controller.", "integer"),
+    AGE_COLUMN,
+    column("Containers", CONTAINERS_DOC, priority=1),
+    column("Images", IMAGES_DOC, priority=1),
+    column("Selector", "Selector is a label query over pods that should match the Replicas count.", priority=1),
+]
+
+
+def replicationcontroller_row(obj: dict, now: datetime) -> list:
+    """printReplicationController: the RS columns, with the map selector printed as labels (`app=web`)."""
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = container_cells(_template_spec(obj))
+    return [name_of(obj), spec.get("replicas", 0), status.get("replicas", 0), status.get("readyReplicas", 0),
+            age(obj, now), names, images, format_labels(spec.get("selector"))]
+
+
 STATEFULSET_COLUMNS = [
     NAME_COLUMN,
     column("Ready", "Number of the pod with ready state"),

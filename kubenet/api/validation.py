@@ -13,6 +13,7 @@ from kubenet.api.validation_apps import (
     validate_daemon_set,
     validate_deployment,
     validate_replica_set,
+    validate_replication_controller,
     validate_stateful_set,
 )
 from kubenet.api.validation_batch import validate_cron_job, validate_job
@@ -73,6 +74,7 @@ _VALIDATORS: dict[tuple[str, str], Callable[[dict, dict | None], list[FieldError
     ("", "Secret"): validate_secret,
     ("", "Namespace"): validate_namespace,
     ("", "Node"): validate_node,
+    ("", "ReplicationController"): validate_replication_controller,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replica_set,
     ("apps", "StatefulSet"): validate_stateful_set,

@@ -1,4 +1,5 @@
-"""apps/v1 workload rules (pkg/apis/apps/validation): Deployment, ReplicaSet, StatefulSet, DaemonSet.
+"""apps/v1 workload rules (pkg/apis/apps/validation): Deployment, ReplicaSet, StatefulSet, DaemonSet; and the
+core/v1 ReplicationController (pkg/apis/core/validation), which shares the ReplicaSet's pod template rules.
 
 On update every apps/v1 workload keeps its selector: the strategies call ValidateImmutableField on
 spec.selector for every group-version but the old extensions/v1beta1.
@@ -107,6 +108,25 @@ def validate_deployment(obj: dict, old: dict | None = None) -> list[FieldError]:
         if deadline <= (spec.get("minReadySeconds") or 0):
             errs.append(invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"))
     return errs + _selector_update(obj, old)
+
+
+def validate_replication_controller(obj: dict, old: dict | None = None) -> list[FieldError]:
+    """ValidateReplicationControllerSpec: a non-empty map selector that matches the template. Unlike the apps
+    kinds, an RC's selector may change on update."""
+    spec = obj.get("spec") or {}
+    errs = _meta(obj, old)
+    errs += validate_nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds")
+    selector = spec.get("selector") or {}
+    if not selector:
+        errs.append(required("spec.selector"))
+    errs += validate_nonnegative(spec.get("replicas", 0), "spec.replicas")
+    template = spec.get("template")
+    if template is None:
+        errs.append(required("spec.template"))
+    else:
+        errs += _validate_replica_template(template, {"matchLabels": selector} if selector else None,
+                                           "ReplicationController")
+    return errs
 
 
 def _validate_deployment_strategy(strategy: dict) -> list[FieldError]:

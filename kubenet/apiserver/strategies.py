@@ -10,7 +10,7 @@ from kubenet.api.validation import FieldError
 from kubenet.apiserver.allocators import AllocationError, ClusterIPAllocator, NodePortAllocator
 
 # Kinds whose metadata.generation counts spec changes (the real strategies bump it only for these).
-GENERATION_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
                     "NetworkPolicy", "Pod", "Service"}
 
 
@@ -28,8 +28,8 @@ def prepare_create(kind_name: str, obj: dict) -> None:
         status.setdefault("qosClass", _qos_class(obj))
     elif kind_name == "Namespace":
         obj["status"] = {"phase": "Active"}
-    elif kind_name in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Service",
-                       "Ingress", "Node"):
+    elif kind_name in ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job",
+                       "CronJob", "Service", "Ingress", "Node"):
         # Clients cannot set status on create; the controllers own it.
         if kind_name in ("Service", "Ingress"):
             obj["status"] = {"loadBalancer": {}}

@@ -115,13 +115,16 @@ def get_scale(registry: Registry, kind: Kind, namespace: str, name: str) -> dict
 
 def _scale_of(obj: dict) -> dict:
     meta = obj["metadata"]
+    selector = obj["spec"].get("selector")
+    if obj.get("kind") == "ReplicationController":  # a map of labels, not a LabelSelector
+        selector = {"matchLabels": selector or {}}
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {"name": meta["name"], "namespace": meta.get("namespace"), "uid": meta.get("uid"),
                          "resourceVersion": meta.get("resourceVersion"),
                          "creationTimestamp": meta.get("creationTimestamp")},
             "spec": {"replicas": obj["spec"].get("replicas", 1)},
             "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                       "selector": selector_string(obj["spec"].get("selector"))}}
+                       "selector": selector_string(selector)}}
 
 
 def update_scale(registry: Registry, kind: Kind, namespace: str, name: str, scale: dict,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
+from kubenet.api.meta import controller_of
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
@@ -55,6 +57,16 @@ class Controller:
             if ref.get("controller") and ref.get("kind") == owner_kind:
                 ns = obj["metadata"].get("namespace")
                 self.queue.add(f"{ns}/{ref['name']}" if ns else ref["name"])
+
+    def enqueue_adopters(self, obj: dict, owners: Informer, selects: Callable[[dict, dict | None], bool]) -> None:
+        """An orphan appeared or changed its labels: every owner in its namespace whose selector selects it may
+        adopt it (the handlers' getPodsFor<Owner> lookup upstream). Owned objects go to their owner only."""
+        if controller_of(obj) is not None:
+            return
+        ns, labels = obj["metadata"].get("namespace"), obj["metadata"].get("labels")
+        for owner in owners.list():
+            if owner["metadata"].get("namespace") == ns and selects(owner, labels):
+                self.enqueue(owner)
 
     async def reconcile(self, key: str) -> None:
         raise NotImplementedError

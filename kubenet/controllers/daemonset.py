@@ -12,12 +12,15 @@ from __future__ import annotations
 import copy
 import math
 
-from kubenet.api.meta import controller_ref
+from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.endpointslice import NamespaceIndex
+from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
 
 REVISION_LABEL = "controller-revision-hash"
 HASH_LABEL = "controller.kubernetes.io/hash"
@@ -69,6 +72,10 @@ def node_should_run(pod_spec: dict, node: dict) -> tuple[bool, bool]:
     return podutil.untolerated_taint(tolerations, taints, ("NoSchedule",)) is None, True
 
 
+def selects(ds: dict, labels: dict | None) -> bool:
+    return selector_matches(ds["spec"].get("selector"), labels)
+
+
 def scaled(value, total: int, round_up: bool) -> int:
     if isinstance(value, str) and value.endswith("%"):
         f = int(value[:-1]) * total / 100
@@ -86,29 +93,40 @@ class DaemonSetController(Controller):
         self.nodes = informers.get("nodes")
         self.revisions = informers.get("controllerrevisions.apps")
         self.pod_index = NamespaceIndex()
-        self.expectations = podutil.Expectations()
+        self.expectations = Expectations()
         self.sets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._set_deleted)
         self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
         self.nodes.add_handlers(self._node_changed, lambda old, new: self._node_updated(old, new),
                                 self._node_changed)
-        self.revisions.add_handlers(None, None, lambda rev: self.enqueue_owner(rev, "DaemonSet"))
+        self.revisions.add_handlers(lambda rev: self.enqueue_adopters(rev, self.sets, selects), None,
+                                    lambda rev: self.enqueue_owner(rev, "DaemonSet"))
 
     def _set_deleted(self, ds: dict) -> None:
         self.expectations.forget(object_key(ds))
 
     def _pod_added(self, pod: dict) -> None:
         self.pod_index.add(pod)
-        self.expectations.observed_create(object_key(pod))
+        key = owner_key_of(pod, "DaemonSet")
+        if key:
+            self.expectations.creation_observed(key)
         self.enqueue_owner(pod, "DaemonSet")
+        self.enqueue_adopters(pod, self.sets, selects)
 
     def _pod_updated(self, old: dict, new: dict) -> None:
-        if podutil.is_terminating(new):
-            self.expectations.observed_delete(object_key(new))
+        key = owner_key_of(new, "DaemonSet")
+        if key and podutil.is_terminating(new):
+            self.expectations.deletion_observed(key, new["metadata"]["uid"])
+        if controller_of(old) != controller_of(new):
+            self.enqueue_owner(old, "DaemonSet")
         self.enqueue_owner(new, "DaemonSet")
+        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
+            self.enqueue_adopters(new, self.sets, selects)
 
     def _pod_deleted(self, pod: dict) -> None:
         self.pod_index.remove(pod)
-        self.expectations.observed_delete(object_key(pod))
+        key = owner_key_of(pod, "DaemonSet")
+        if key:
+            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
         self.enqueue_owner(pod, "DaemonSet")
 
     def _node_changed(self, node: dict) -> None:
@@ -121,13 +139,18 @@ class DaemonSetController(Controller):
         if relevant(old) != relevant(new):
             self._node_changed(new)
 
+    def _manager(self, ds: dict) -> ControllerRefManager:
+        return ControllerRefManager(self.client, ds, "daemonsets.apps",
+                                    lambda obj: selects(ds, obj["metadata"].get("labels")))
+
     async def _ensure_revision(self, ds: dict) -> str | None:
         template = ds["spec"]["template"]
         collisions = (ds.get("status") or {}).get("collisionCount") or 0
         hash_ = podutil.template_hash(template, collisions)
         name = f"{ds['metadata']['name']}-{hash_}"
         ns = ds["metadata"]["namespace"]
-        owned = [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns and podutil.owned_by(r, ds)]
+        owned = await self._manager(ds).claim(  # ClaimControllerRevisions: orphaned history is adopted back
+            "controllerrevisions.apps", [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns])
         existing = self.revisions.get(f"{ns}/{name}")
         if existing is not None:
             if podutil.revision_template(existing) == template:
@@ -166,21 +189,26 @@ class DaemonSetController(Controller):
                              "namespace": ds["metadata"]["namespace"], "ownerReferences": [controller_ref(ds)]},
                 "spec": spec}
 
-    async def _create_pod(self, key: str, ds: dict, node_name: str, hash_: str) -> None:
+    async def _create_pod(self, ds: dict, node_name: str, hash_: str) -> None:
         try:
             pod = await self.client.create("pods", self._new_pod(ds, node_name, hash_))
         except APIError as exc:
             await self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {exc.message}")
             raise
-        self.expectations.expect_create(key, object_key(pod))
         await self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
 
+    async def _delete_pods(self, key: str, ds: dict, pods: list[dict]) -> None:
+        """Delete (at most a burst of) Pods, expecting each deletion until the informer shows it."""
+        pods = pods[:DAEMONSET_BURST_REPLICAS]
+        self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in pods])
+        for pod in pods:
+            await self._delete_pod(key, ds, pod)
+
     async def _delete_pod(self, key: str, ds: dict, pod: dict) -> None:
-        self.expectations.expect_delete(key, object_key(pod))
         try:
             await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
         except APIError as exc:
-            self.expectations.observed_delete(object_key(pod))
+            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
             if exc.code == 404:
                 return
             await self.recorder.event(ds, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
@@ -195,11 +223,11 @@ class DaemonSetController(Controller):
         if hash_ is None:
             return
         namespace, _ = split_key(key)
+        candidates = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace or ""))
+                      if p is not None]
         by_node: dict[str, list[dict]] = {}
-        for pod_key in self.pod_index.in_namespace(namespace or ""):
-            pod = self.pods.get(pod_key)
-            if pod is not None and podutil.owned_by(pod, ds):
-                by_node.setdefault(target_node(pod) or "", []).append(pod)
+        for pod in await self._manager(ds).claim("pods", candidates):  # getDaemonPods: adopt and release
+            by_node.setdefault(target_node(pod) or "", []).append(pod)
         nodes = {n["metadata"]["name"]: n for n in self.nodes.list()}
         template_spec = ds["spec"]["template"].get("spec") or {}
         eligible = {name: node_should_run(template_spec, node) for name, node in nodes.items()}
@@ -207,33 +235,39 @@ class DaemonSetController(Controller):
         if not self.expectations.satisfied(key):
             return  # our own creates/deletes have not reached the cache yet
 
-        acted = False
+        create_on: list[str] = []
+        to_delete: list[dict] = []
         for node_name in sorted(set(nodes) | set(by_node)):
             should_run, may_continue = eligible.get(node_name, (False, False))
             pods = sorted(by_node.get(node_name, []), key=lambda p: p["metadata"].get("creationTimestamp", ""))
             if should_run and not pods:
-                await self._create_pod(key, ds, node_name, hash_)
-                acted = True
+                create_on.append(node_name)
             elif may_continue:
                 running = []
                 for pod in pods:
                     if podutil.is_terminating(pod):
                         continue
                     if podutil.phase(pod) == "Failed":
-                        await self._delete_pod(key, ds, pod)  # recreated on the next sync
-                        acted = True
+                        to_delete.append(pod)  # recreated on the next sync
                         continue
                     running.append(pod)
-                for extra in running[1:]:  # keep the oldest daemon Pod on a node
-                    await self._delete_pod(key, ds, extra)
-                    acted = True
+                to_delete += running[1:]  # keep the oldest daemon Pod on a node
             else:
-                for pod in pods:
-                    if not podutil.is_terminating(pod):
-                        await self._delete_pod(key, ds, pod)
-                        acted = True
-        if not acted:  # roll only from a settled state; the events of this pass bring us back
+                to_delete += [p for p in pods if not podutil.is_terminating(p)]
+        if create_on or to_delete:
+            await self._sync_nodes(key, ds, create_on, to_delete, hash_)
+        else:  # roll only from a settled state; the events of this pass bring us back
             await self._rolling_update(key, ds, by_node, eligible, hash_)
+
+    async def _sync_nodes(self, key: str, ds: dict, create_on: list[str], to_delete: list[dict], hash_: str) -> None:
+        """syncNodes: at most burstReplicas creates (in slow-start batches) and deletes per sync."""
+        create_on = create_on[:DAEMONSET_BURST_REPLICAS]
+        self.expectations.expect_creations(key, len(create_on))
+        await self._delete_pods(key, ds, to_delete)
+        created, error = await slow_start_batch(create_on, lambda node: self._create_pod(ds, node, hash_))
+        self.expectations.creation_observed(key, len(create_on) - created)
+        if error is not None:
+            raise error
 
     async def _rolling_update(self, key: str, ds: dict, by_node: dict, eligible: dict, hash_: str) -> None:
         strategy = ds["spec"].get("updateStrategy") or {}
@@ -254,11 +288,10 @@ class DaemonSetController(Controller):
             for pod in pods:
                 if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) != hash_:
                     (old_available if pod in available else old_unavailable).append(pod)
-        for pod in old_unavailable:  # replacing an unavailable Pod costs no availability
-            await self._delete_pod(key, ds, pod)
         budget = max_unavailable - unavailable
-        for pod in sorted(old_available, key=lambda p: target_node(p) or "")[:max(0, budget)]:
-            await self._delete_pod(key, ds, pod)
+        # Replacing an unavailable Pod costs no availability; available ones go as far as the budget allows.
+        await self._delete_pods(key, ds, old_unavailable +
+                                sorted(old_available, key=lambda p: target_node(p) or "")[:max(0, budget)])
 
     async def _write_status(self, ds: dict, by_node: dict, eligible: dict, hash_: str) -> None:
         min_ready = ds["spec"].get("minReadySeconds", 0)

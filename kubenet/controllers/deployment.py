@@ -15,10 +15,15 @@ from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.controllers import deployment_util as du
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.controller_ref import ControllerRefManager
 
 log = logging.getLogger(__name__)
 RESOURCE = "deployments.apps"
 RS_RESOURCE = "replicasets.apps"
+
+
+def _selects(d: dict, labels: dict | None) -> bool:
+    return selector_matches(d["spec"].get("selector"), labels)
 
 
 class DeploymentController(Controller):
@@ -36,23 +41,14 @@ class DeploymentController(Controller):
 
     # --- handlers ---------------------------------------------------------------------------------------
     def _on_rs(self, rs: dict) -> None:
-        if controller_of(rs):
-            self.enqueue_owner(rs, "Deployment")
-        else:
-            self._enqueue_selecting(rs)
+        self.enqueue_owner(rs, "Deployment")
+        self.enqueue_adopters(rs, self.deployments, _selects)
 
     def _on_rs_update(self, old: dict, new: dict) -> None:
         old_ref, new_ref = controller_of(old), controller_of(new)
         if old_ref and old_ref != new_ref:
             self.enqueue_owner(old, "Deployment")
         self._on_rs(new)
-
-    def _enqueue_selecting(self, rs: dict) -> None:
-        ns = rs["metadata"].get("namespace")
-        for d in self.deployments.list():
-            if d["metadata"].get("namespace") == ns and \
-                    selector_matches(d["spec"].get("selector"), rs["metadata"].get("labels")):
-                self.enqueue(d)
 
     def _on_pod_delete(self, pod: dict) -> None:
         # Recreate waits for old Pods to be gone, so their deletion is news for the Deployment.
@@ -90,30 +86,14 @@ class DeploymentController(Controller):
             await self._rollout_recreate(d, rs_list)
 
     async def _claim_replicasets(self, d: dict) -> list[dict]:
-        """Adopt orphan ReplicaSets the selector matches; release owned ones it no longer matches."""
-        ns, uid = d["metadata"]["namespace"], d["metadata"]["uid"]
-        deleting = bool(d["metadata"].get("deletionTimestamp"))
-        claimed = []
-        for rs in self.replicasets.list():
-            if rs["metadata"].get("namespace") != ns:
-                continue
-            ref = controller_of(rs)
-            matches = selector_matches(d["spec"]["selector"], rs["metadata"].get("labels"))
-            if ref is not None:
-                if ref.get("uid") != uid:
-                    continue
-                if matches or deleting:
-                    claimed.append(copy.deepcopy(rs))
-                    continue
-                rs = copy.deepcopy(rs)
-                rs["metadata"]["ownerReferences"] = [r for r in rs["metadata"]["ownerReferences"]
-                                                     if r.get("uid") != uid]
-                await self.client.update(RS_RESOURCE, rs, ns)
-            elif matches and not deleting and not rs["metadata"].get("deletionTimestamp"):
-                rs = copy.deepcopy(rs)
-                rs["metadata"].setdefault("ownerReferences", []).append(controller_ref(d))
-                claimed.append(await self.client.update(RS_RESOURCE, rs, ns))
-        return claimed
+        """getReplicaSetsForDeployment: adopt orphan ReplicaSets the selector matches; release owned ones it no
+        longer matches (ClaimReplicaSets)."""
+        ns = d["metadata"]["namespace"]
+        manager = ControllerRefManager(self.client, d, RESOURCE,
+                                       lambda rs: _selects(d, rs["metadata"].get("labels")))
+        claimed = await manager.claim(RS_RESOURCE, [rs for rs in self.replicasets.list()
+                                                    if rs["metadata"].get("namespace") == ns])
+        return [copy.deepcopy(rs) for rs in claimed]  # the sync edits them; never the cached objects
 
     # --- new and old ReplicaSets, revisions ----------------------------------------------------------------
     async def _all_replicasets(self, d: dict, rs_list: list[dict], create: bool) -> tuple[dict | None, list[dict]]:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 from collections.abc import Callable
 
-from kubenet.api.meta import controller_ref, parse_time
+from kubenet.api.meta import controller_of, controller_ref, parse_time
+from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.endpointslice import NamespaceIndex
+from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 INDEX_KEY = "batch.kubernetes.io/job-completion-index"
@@ -67,6 +71,10 @@ def parse_indexes(text: str | None) -> set[int]:
     return out
 
 
+def selects(job: dict, labels: dict | None) -> bool:
+    return selector_matches(job["spec"].get("selector"), labels)
+
+
 def pod_index(pod: dict) -> int | None:
     value = (pod["metadata"].get("annotations") or {}).get(INDEX_KEY)
     return int(value) if value is not None and str(value).isdigit() else None
@@ -82,24 +90,34 @@ class JobController(Controller):
         self.jobs = informers.get("jobs.batch")
         self.pods = informers.get("pods")
         self.pod_index = NamespaceIndex()
-        self.expectations = podutil.Expectations()
+        self.expectations = Expectations()
         self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new),
                                lambda job: self.expectations.forget(object_key(job)))
         self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
 
     def _pod_added(self, pod: dict) -> None:
         self.pod_index.add(pod)
-        self.expectations.observed_create(object_key(pod))
+        key = owner_key_of(pod, "Job")
+        if key:
+            self.expectations.creation_observed(key)
         self.enqueue_owner(pod, "Job")
+        self.enqueue_adopters(pod, self.jobs, selects)
 
     def _pod_updated(self, old: dict, new: dict) -> None:
-        if podutil.is_terminating(new):
-            self.expectations.observed_delete(object_key(new))
+        key = owner_key_of(new, "Job")
+        if key and podutil.is_terminating(new):
+            self.expectations.deletion_observed(key, new["metadata"]["uid"])
+        if controller_of(old) != controller_of(new):
+            self.enqueue_owner(old, "Job")
         self.enqueue_owner(new, "Job")
+        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
+            self.enqueue_adopters(new, self.jobs, selects)
 
     def _pod_deleted(self, pod: dict) -> None:
         self.pod_index.remove(pod)
-        self.expectations.observed_delete(object_key(pod))
+        key = owner_key_of(pod, "Job")
+        if key:
+            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
         self.enqueue_owner(pod, "Job")
 
     # --- reconcile -----------------------------------------------------------------------------------------
@@ -108,8 +126,8 @@ class JobController(Controller):
         if job is None or podutil.is_terminating(job):
             return
         namespace, _ = split_key(key)
-        pods = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace or ""))
-                if p is not None and podutil.owned_by(p, job)]
+        pods = await self._claim_pods(job, [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(
+            namespace or "")) if p is not None])
         if is_finished(job):
             await self._remove_finalizers([p for p in pods if TRACKING_FINALIZER in
                                            (p["metadata"].get("finalizers") or [])])
@@ -119,6 +137,14 @@ class JobController(Controller):
             return
         job = await self._track_finished_pods(job, pods)
         await self._sync(key, job, pods)
+
+    async def _claim_pods(self, job: dict, candidates: list[dict]) -> list[dict]:
+        """getPodsForJob: adopt orphans the selector matches (adding the tracking finalizer, as the adoption
+        patch does upstream) and release owned Pods that no longer match (removing it)."""
+        manager = ControllerRefManager(self.client, job, "jobs.batch",
+                                       lambda pod: selects(job, pod["metadata"].get("labels")),
+                                       finalizers=(TRACKING_FINALIZER,))
+        return await manager.claim("pods", candidates)
 
     async def _track_finished_pods(self, job: dict, pods: list[dict]) -> dict:
         """Count finished Pods exactly once: record their UIDs, drop the finalizer, then add them to the counts."""
@@ -235,27 +261,33 @@ class JobController(Controller):
             to_delete = active
         elif indexed:
             running = {pod_index(p) for p in active}
-            pending = [i for i in range(completions or 0) if i not in done_indexes and i not in running]
-            to_create = pending[:max(0, parallelism - len(active))]
+            wanted = min(max(0, parallelism - len(active)), BURST_REPLICAS)  # never walk 2^31 indexes in one sync
+            pending = (i for i in range(completions or 0) if i not in done_indexes and i not in running)
+            to_create = list(itertools.islice(pending, wanted))
         else:
             remaining = parallelism if completions is None else min(parallelism, completions - succeeded)
             if completions is None and succeeded > 0:
                 remaining = 0  # a work queue Job starts no new Pods once one has succeeded
             if len(active) < remaining:
-                to_create = [None] * (remaining - len(active))
+                to_create = [None] * min(remaining - len(active), BURST_REPLICAS)
             elif len(active) > remaining:
                 # Remove the least useful first: not-ready, then the newest.
                 ranked = sorted(active, key=lambda p: (podutil.is_pod_ready(p),
                                                        p["metadata"].get("creationTimestamp", "")))
                 to_delete = ranked[:len(active) - remaining]
 
+        # MaxPodCreateDeletePerSync: a huge parallelism makes Pods over many syncs, creates in slow-start batches.
+        to_delete = to_delete[:BURST_REPLICAS]
+        if to_delete:
+            self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in to_delete])
         for pod in to_delete:
             await self._delete_pod(key, job, pod)
-        for index in to_create:
-            await self._create_pod(key, job, index)
+        self.expectations.expect_creations(key, len(to_create))
+        created, create_error = await slow_start_batch(to_create, lambda index: self._create_pod(job, index))
+        self.expectations.creation_observed(key, len(to_create) - created)
         gone = {p["metadata"]["uid"] for p in to_delete}
         still = [p for p in active if p["metadata"]["uid"] not in gone]
-        status["active"] = len(still) + len(to_create)
+        status["active"] = len(still) + created
         status["ready"] = sum(1 for p in still if podutil.is_pod_ready(p))
         status["terminating"] = len(terminating) + len(to_delete)
         status.setdefault("succeeded", 0)
@@ -270,6 +302,8 @@ class JobController(Controller):
             await self.client.update("jobs.batch", {**job, "status": status}, subresource="status")
         for type_, reason, message in events:
             await self.recorder.event(job, type_, reason, message)
+        if create_error is not None:
+            raise create_error  # retried with back-off, after the status above counts what was made
 
     @staticmethod
     def _set_condition(conditions: list[dict], ctype: str, status: str, reason: str, message: str,
@@ -313,21 +347,19 @@ class JobController(Controller):
                              "ownerReferences": [controller_ref(job)]},
                 "spec": spec}
 
-    async def _create_pod(self, key: str, job: dict, index: int | None) -> None:
+    async def _create_pod(self, job: dict, index: int | None) -> None:
         try:
             pod = await self.client.create("pods", self._new_pod(job, index))
         except APIError as exc:
             await self.recorder.event(job, "Warning", "FailedCreate", f"Error creating: {exc.message}")
             raise
-        self.expectations.expect_create(key, object_key(pod))
         await self.recorder.event(job, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
 
     async def _delete_pod(self, key: str, job: dict, pod: dict) -> None:
-        self.expectations.expect_delete(key, object_key(pod))
         try:
             await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
         except APIError as exc:
-            self.expectations.observed_delete(object_key(pod))
+            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
             if exc.code != 404:
                 raise
             return

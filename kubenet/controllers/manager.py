@@ -11,7 +11,7 @@ from kubenet.controllers.base import Controller, Informers
 log = logging.getLogger(__name__)
 
 # Each module defines CONTROLLER = <its Controller subclass>.
-CONTROLLER_MODULES = ["deployment", "replicaset", "garbagecollector", "namespace", "serviceaccount",
+CONTROLLER_MODULES = ["deployment", "replicaset", "replication", "garbagecollector", "namespace", "serviceaccount",
                       "endpointslice", "endpoints", "statefulset", "daemonset", "job", "cronjob", "nodelifecycle", "nodeipam",
                       "loadbalancer"]
 

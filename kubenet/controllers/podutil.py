@@ -190,56 +190,6 @@ def revision_template(revision: dict) -> dict:
     return template
 
 
-# --- expectations (pkg/controller ControllerExpectations) -------------------------------------------------------
-
-class Expectations:
-    """Creates and deletes a controller made that its informer has not shown yet.
-
-    Controllers that name Pods with generateName cannot rely on 409 AlreadyExists to stop a second create
-    from a stale cache, so they record what they did and skip a sync until the informer has caught up.
-    The pod handlers call `observed_create` / `observed_delete`; an expectation older than `ttl` is dropped
-    (the real controllers use five minutes), so a lost event cannot wedge an owner forever."""
-
-    def __init__(self, ttl: float = 300.0, clock=None):
-        import time
-        self.ttl = ttl
-        self.clock = clock or time.monotonic
-        self._pending: dict[str, dict[str, float]] = {}  # owner key → {"+ns/pod" | "-ns/pod": when}
-
-    def expect_create(self, owner_key: str, pod_key: str) -> None:
-        self._pending.setdefault(owner_key, {})["+" + pod_key] = self.clock()
-
-    def expect_delete(self, owner_key: str, pod_key: str) -> None:
-        self._pending.setdefault(owner_key, {})["-" + pod_key] = self.clock()
-
-    def observed_create(self, pod_key: str) -> None:
-        self._observe("+" + pod_key)
-
-    def observed_delete(self, pod_key: str) -> None:
-        self._observe("-" + pod_key)
-
-    def _observe(self, token: str) -> None:
-        for owner_key, tokens in list(self._pending.items()):
-            if tokens.pop(token, None) is not None and not tokens:
-                del self._pending[owner_key]
-
-    def satisfied(self, owner_key: str) -> bool:
-        tokens = self._pending.get(owner_key)
-        if not tokens:
-            return True
-        now = self.clock()
-        for token, when in list(tokens.items()):
-            if now - when > self.ttl:
-                del tokens[token]
-        if not tokens:
-            del self._pending[owner_key]
-            return True
-        return False
-
-    def forget(self, owner_key: str) -> None:
-        self._pending.pop(owner_key, None)
-
-
 def owned_by(obj: dict, owner: dict) -> bool:
     uid = owner["metadata"].get("uid")
     return any(ref.get("controller") and ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or [])

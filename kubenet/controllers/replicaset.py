@@ -3,7 +3,11 @@
 It creates Pods from the template (name `<rs>-<5 chars>`, controller ownerReference), adopts orphans its
 selector matches and releases owned Pods it no longer matches, deletes the least valuable Pods first when
 scaling down, and reports replicas / fullyLabeledReplicas / readyReplicas / availableReplicas in status.
-Expectations keep a stale cache from creating or deleting the same Pods twice.
+Expectations keep a stale cache from creating or deleting the same Pods twice; at most BURST_REPLICAS Pods
+are created or deleted per sync, creates in slow-start batches.
+
+The ReplicationController manager (replication.py) is this controller over another resource: upstream wraps
+the ReplicaSet controller the same way, and only the selector (a map instead of a LabelSelector) differs.
 """
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ import copy
 import datetime as dt
 import logging
 import random
-import time
 
 from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_time
 from kubenet.api.selectors import selector_matches
@@ -19,13 +22,13 @@ from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.controller_ref import ControllerRefManager
+from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
 
 log = logging.getLogger(__name__)
 
 # utilrand's alphabet: no vowels (no words) and no look-alikes (0/o, 1/l).
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-BURST_REPLICAS = 500  # the real controller's per-sync cap on creates/deletes
-EXPECTATIONS_TTL = 300.0
 PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
@@ -70,41 +73,6 @@ def deletion_order(pods: list[dict], related: list[dict]) -> list[dict]:
     return sorted(pods, key=key)
 
 
-class Expectations:
-    """ControllerExpectations: creates still to be seen by the informer, deletes (by UID) still pending."""
-
-    def __init__(self) -> None:
-        self._adds: dict[str, tuple[int, float]] = {}
-        self._deletes: dict[str, tuple[set[str], float]] = {}
-
-    def expect_creations(self, key: str, count: int) -> None:
-        self._adds[key] = (count, time.monotonic())
-
-    def creation_observed(self, key: str) -> None:
-        if key in self._adds:
-            count, at = self._adds[key]
-            self._adds[key] = (max(0, count - 1), at)
-
-    def expect_deletions(self, key: str, uids: set[str]) -> None:
-        self._deletes[key] = (set(uids), time.monotonic())
-
-    def deletion_observed(self, key: str, uid: str) -> None:
-        if key in self._deletes:
-            self._deletes[key][0].discard(uid)
-
-    def satisfied(self, key: str) -> bool:
-        now = time.monotonic()
-        adds = self._adds.get(key)
-        dels = self._deletes.get(key)
-        pending = (adds and adds[0] > 0 and now - adds[1] < EXPECTATIONS_TTL) or \
-                  (dels and dels[0] and now - dels[1] < EXPECTATIONS_TTL)
-        return not pending
-
-    def forget(self, key: str) -> None:
-        self._adds.pop(key, None)
-        self._deletes.pop(key, None)
-
-
 class ReplicaSetController(Controller):
     name = "replicaset"
     workers = 2
@@ -114,6 +82,7 @@ class ReplicaSetController(Controller):
     def __init__(self, client, informers: Informers):
         super().__init__(client, informers)
         self.expectations = Expectations()
+        # `replicasets` holds this controller's owners (ReplicationControllers in the subclass).
         self.replicasets = informers.get(self.resource)
         self.pods = informers.get("pods")
         self.replicasets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._on_rs_delete)
@@ -124,19 +93,12 @@ class ReplicaSetController(Controller):
         self.expectations.forget(object_key(rs))
         self.enqueue(rs)
 
-    def _owner_key(self, pod: dict) -> str | None:
-        ref = controller_of(pod)
-        if ref and ref.get("kind") == self.owner_kind:
-            return f"{pod['metadata']['namespace']}/{ref['name']}"
-        return None
+    def selects(self, owner: dict, labels: dict | None) -> bool:
+        """Does the owner's selector select these labels? (a LabelSelector here; a map for RCs)"""
+        return selector_matches(owner["spec"].get("selector"), labels)
 
-    def _enqueue_matching(self, pod: dict) -> None:
-        """An orphan: every ReplicaSet that selects it may want to adopt it."""
-        ns = pod["metadata"].get("namespace")
-        for rs in self.replicasets.list():
-            if rs["metadata"].get("namespace") == ns and \
-                    selector_matches(rs["spec"].get("selector"), pod["metadata"].get("labels")):
-                self.enqueue(rs)
+    def _owner_key(self, pod: dict) -> str | None:
+        return owner_key_of(pod, self.owner_kind)
 
     def _on_pod_add(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
@@ -146,8 +108,8 @@ class ReplicaSetController(Controller):
         if key:
             self.expectations.creation_observed(key)
             self.queue.add(key)
-        elif not controller_of(pod):
-            self._enqueue_matching(pod)
+        else:
+            self.enqueue_adopters(pod, self.replicasets, self.selects)
 
     def _on_pod_update(self, old: dict, new: dict) -> None:
         if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
@@ -160,7 +122,7 @@ class ReplicaSetController(Controller):
         if new_key:
             self.queue.add(new_key)
         elif not controller_of(new) and (old["metadata"].get("labels") != new["metadata"].get("labels") or old_key):
-            self._enqueue_matching(new)
+            self.enqueue_adopters(new, self.replicasets, self.selects)
 
     def _on_pod_delete(self, pod: dict) -> None:
         key = self._owner_key(pod)
@@ -199,40 +161,9 @@ class ReplicaSetController(Controller):
 
     async def _claim_pods(self, rs: dict, pods: list[dict]) -> list[dict]:
         """ControllerRefManager.ClaimPods: adopt matching orphans, release owned Pods that no longer match."""
-        uid = rs["metadata"]["uid"]
-        selector = rs["spec"].get("selector")
-        deleting = bool(rs["metadata"].get("deletionTimestamp"))
-        owned = []
-        for pod in pods:
-            ref = controller_of(pod)
-            matches = selector_matches(selector, pod["metadata"].get("labels"))
-            if ref is not None:
-                if ref.get("uid") != uid:
-                    continue
-                if matches or deleting:
-                    owned.append(pod)
-                    continue
-                await self._set_owner(pod, None, uid)  # release
-                continue
-            if not matches or deleting or pod["metadata"].get("deletionTimestamp"):
-                continue
-            adopted = await self._set_owner(pod, controller_ref(rs), None)
-            if adopted is not None:
-                owned.append(adopted)
-        return owned
-
-    async def _set_owner(self, pod: dict, ref: dict | None, release_uid: str | None) -> dict | None:
-        pod = copy.deepcopy(pod)
-        refs = [r for r in pod["metadata"].get("ownerReferences") or [] if r.get("uid") != release_uid]
-        if ref is not None:
-            refs.append(ref)
-        pod["metadata"]["ownerReferences"] = refs
-        try:
-            return await self.client.update("pods", pod, pod["metadata"]["namespace"])
-        except APIError as exc:
-            if exc.code == 404:
-                return None
-            raise
+        manager = ControllerRefManager(self.client, rs, self.resource,
+                                       lambda pod: self.selects(rs, pod["metadata"].get("labels")))
+        return await manager.claim("pods", pods)
 
     async def _manage_replicas(self, key: str, rs: dict, active: list[dict], in_ns: list[dict]) -> None:
         desired = int(rs["spec"].get("replicas", 1))
@@ -240,18 +171,11 @@ class ReplicaSetController(Controller):
         if diff < 0:
             count = min(-diff, BURST_REPLICAS)
             self.expectations.expect_creations(key, count)
-            # slowStartBatch: 1, 2, 4, ... so a broken template fails once, not `count` times.
-            batch, created = 1, 0
-            while created < count:
-                for _ in range(min(batch, count - created)):
-                    try:
-                        await self._create_pod(rs)
-                    except APIError:
-                        for _ in range(count - created):
-                            self.expectations.creation_observed(key)
-                        raise
-                    created += 1
-                batch *= 2
+            created, error = await slow_start_batch(range(count), lambda _: self._create_pod(rs))
+            # Creates never attempted (or refused) will never be observed: lower the expectation for them.
+            self.expectations.creation_observed(key, count - created)
+            if error is not None:
+                raise error
         elif diff > 0:
             count = min(diff, BURST_REPLICAS)
             related = self._related_pods(rs, in_ns)

@@ -11,17 +11,24 @@ from __future__ import annotations
 import copy
 import re
 
-from kubenet.api.meta import controller_ref
+from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
-from kubenet.client.base import Client, split_key
+from kubenet.client.base import Client
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.endpointslice import NamespaceIndex
+from kubenet.controllers.expectations import BURST_REPLICAS
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 REVISION_LABEL = "controller-revision-hash"
 HASH_LABEL = "controller.kubernetes.io/hash"
+
+
+def selects(sts: dict, labels: dict | None) -> bool:
+    return selector_matches(sts["spec"].get("selector"), labels)
 
 
 def ordinal_of(sts_name: str, pod_name: str) -> int | None:
@@ -45,24 +52,45 @@ class StatefulSetController(Controller):
 
     def _owned_changed(self, obj: dict) -> None:
         self.enqueue_owner(obj, "StatefulSet")
+        self.enqueue_adopters(obj, self.sets, selects)
 
     def _pod_added(self, pod: dict) -> None:
         self.pod_index.add(pod)
         self.enqueue_owner(pod, "StatefulSet")
+        self.enqueue_adopters(pod, self.sets, selects)
 
     def _pod_updated(self, old: dict, new: dict) -> None:
+        if controller_of(old) != controller_of(new):
+            self.enqueue_owner(old, "StatefulSet")  # released: the old owner recounts
         self.enqueue_owner(new, "StatefulSet")
+        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
+            self.enqueue_adopters(new, self.sets, selects)
 
     def _pod_deleted(self, pod: dict) -> None:
         self.pod_index.remove(pod)
         self.enqueue_owner(pod, "StatefulSet")
 
     # --- revisions -----------------------------------------------------------------------------------------
-    def _owned_revisions(self, sts: dict) -> list[dict]:
+    def _manager(self, sts: dict, extra=lambda obj: True) -> ControllerRefManager:
+        return ControllerRefManager(self.client, sts, "statefulsets.apps",
+                                    lambda obj: selects(sts, obj["metadata"].get("labels")) and extra(obj))
+
+    async def _owned_revisions(self, sts: dict) -> list[dict]:
+        """ClaimControllerRevisions: the set's revisions, orphans its selector matches adopted."""
         ns = sts["metadata"]["namespace"]
-        out = [r for r in self.revisions.list()
-               if r["metadata"].get("namespace") == ns and podutil.owned_by(r, sts)]
+        candidates = [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns]
+        out = await self._manager(sts).claim("controllerrevisions.apps", candidates)
         return sorted(out, key=lambda r: r.get("revision", 0))
+
+    async def _owned_pods(self, sts: dict) -> dict[int, dict]:
+        """getPodsForStatefulSet: claim Pods the selector matches whose name is `<set>-<ordinal>` (isMemberOf);
+        an owned Pod that stops matching is released."""
+        name = sts["metadata"]["name"]
+        candidates = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(sts["metadata"]["namespace"]))
+                      if p is not None]
+        claimed = await self._manager(sts, lambda pod: ordinal_of(name, pod["metadata"]["name"]) is not None) \
+            .claim("pods", candidates)
+        return {ordinal_of(name, p["metadata"]["name"]): p for p in claimed}
 
     async def _ensure_update_revision(self, sts: dict, revisions: list[dict]) -> tuple[str, int] | None:
         """The revision name of the current template; None after bumping collisionCount (try again)."""
@@ -143,8 +171,7 @@ class StatefulSetController(Controller):
         sts = self.sets.get(key)
         if sts is None or podutil.is_terminating(sts):
             return
-        namespace, set_name = split_key(key)
-        revisions = self._owned_revisions(sts)
+        revisions = await self._owned_revisions(sts)
         ensured = await self._ensure_update_revision(sts, revisions)
         if ensured is None:
             return
@@ -155,14 +182,7 @@ class StatefulSetController(Controller):
         current_template = podutil.revision_template(by_name[current_rev]) if current_rev in by_name \
             else sts["spec"]["template"]
 
-        pods: dict[int, dict] = {}
-        for pod_key in self.pod_index.in_namespace(namespace or ""):
-            pod = self.pods.get(pod_key)
-            if pod is None or not podutil.owned_by(pod, sts):
-                continue
-            ordinal = ordinal_of(set_name, pod["metadata"]["name"])
-            if ordinal is not None:
-                pods[ordinal] = pod
+        pods = await self._owned_pods(sts)
         await self._write_status(sts, pods, current_rev, update_rev)
 
         spec = sts["spec"]
@@ -175,10 +195,16 @@ class StatefulSetController(Controller):
         start = (spec.get("ordinals") or {}).get("start", 0)
         wanted = range(start, start + replicas)
 
-        # Scale up and repair, lowest ordinal first.
+        # Scale up and repair, lowest ordinal first; Parallel makes at most BURST_REPLICAS Pods per sync, so an
+        # absurd replica count costs bounded work (the loop ends after the burst, not after `replicas` steps).
+        created = 0
         for ordinal in wanted:
             pod = pods.get(ordinal)
             if pod is None:
+                if created >= BURST_REPLICAS:
+                    self.queue.add_after(key, 1.0)
+                    break
+                created += 1
                 use_current = ordinal - start < partition and current_rev != update_rev
                 rev, template = (current_rev, current_template) if use_current else \
                     (update_rev, sts["spec"]["template"])

@@ -1,0 +1,93 @@
+"""How fast a workload controller makes Pods, and what it remembers of Pods it made that its cache has not
+shown yet (pkg/controller/controller_utils.go: ControllerExpectations, UIDTrackingControllerExpectations,
+slowStartBatch).
+
+- `Expectations`: before a sync creates N Pods it expects N creations; each Pod ADDED event for that owner
+  lowers the count (as does each create that was never attempted or failed). Deletions are tracked by the Pod
+  UIDs asked to go. A sync that finds its owner's expectations unmet does not manage Pods (it would act on a
+  cache that misses its own writes and create or delete the same Pods twice). An expectation older than the
+  TTL (five minutes, as upstream) is given up, so a lost event cannot wedge an owner.
+- `slow_start_batch`: creates run in batches of 1, 2, 4, ... concurrently, stopping after the first batch
+  with an error, so a template the API refuses costs one failed call, not hundreds.
+- `BURST_REPLICAS`: at most this many creates (or deletes) per sync (the ReplicaSet and Job controllers'
+  burstReplicas / MaxPodCreateDeletePerSync), so an absurd replica count cannot flood the API in one pass.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
+
+from kubenet.api.meta import controller_of
+
+BURST_REPLICAS = 500
+DAEMONSET_BURST_REPLICAS = 250  # the DaemonSet controller's own burstReplicas
+SLOW_START_INITIAL_BATCH = 1
+EXPECTATIONS_TTL = 300.0
+
+T = TypeVar("T")
+
+
+async def slow_start_batch(items: Sequence[T], call: Callable[[T], Awaitable[object]]) -> tuple[int, Exception | None]:
+    """Run `call` for each item in batches of 1, 2, 4, ... (each batch concurrently); stop after a batch that
+    had an error. Returns (successful calls, the first error or None); items after the failing batch are
+    never attempted."""
+    successes, position, batch = 0, 0, SLOW_START_INITIAL_BATCH
+    while position < len(items):
+        chunk = items[position:position + batch]
+        position += len(chunk)
+        results = await asyncio.gather(*(call(item) for item in chunk), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        for error in errors:
+            if not isinstance(error, Exception):  # cancellation and friends are not a failed create
+                raise error
+        successes += len(chunk) - len(errors)
+        if errors:
+            return successes, errors[0]
+        batch *= 2
+    return successes, None
+
+
+def owner_key_of(pod: dict, owner_kind: str) -> str | None:
+    """`ns/name` of the Pod's controller when it is of this kind."""
+    ref = controller_of(pod)
+    if ref and ref.get("kind") == owner_kind:
+        return f"{pod['metadata'].get('namespace')}/{ref['name']}"
+    return None
+
+
+class Expectations:
+    """Per owner key: creations still to be observed (a count) and deletions still pending (Pod UIDs)."""
+
+    def __init__(self, ttl: float = EXPECTATIONS_TTL, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._adds: dict[str, tuple[int, float]] = {}
+        self._deletes: dict[str, tuple[set[str], float]] = {}
+
+    def expect_creations(self, key: str, count: int) -> None:
+        self._adds[key] = (count, self.clock())
+
+    def creation_observed(self, key: str, count: int = 1) -> None:
+        if key in self._adds:
+            pending, at = self._adds[key]
+            self._adds[key] = (max(0, pending - count), at)
+
+    def expect_deletions(self, key: str, uids: Iterable[str]) -> None:
+        self._deletes[key] = (set(uids), self.clock())
+
+    def deletion_observed(self, key: str, uid: str) -> None:
+        if key in self._deletes:
+            self._deletes[key][0].discard(uid)
+
+    def satisfied(self, key: str) -> bool:
+        now = self.clock()
+        adds, dels = self._adds.get(key), self._deletes.get(key)
+        pending = (adds is not None and adds[0] > 0 and now - adds[1] < self.ttl) or \
+                  (dels is not None and bool(dels[0]) and now - dels[1] < self.ttl)
+        return not pending
+
+    def forget(self, key: str) -> None:
+        self._adds.pop(key, None)
+        self._deletes.pop(key, None)
