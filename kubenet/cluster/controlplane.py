@@ -15,7 +15,7 @@ from kubenet.apiserver.server import APIServer
 from kubenet.client.local import LocalClient
 from kubenet.cluster.bootstrap import bootstrap
 from kubenet.cluster.config import ClusterConfig
-from kubenet.controllers import loadbalancer, nodeipam
+from kubenet.controllers import loadbalancer, nodeipam, rootcacertpublisher
 from kubenet.controllers.manager import ControllerManager
 from kubenet.scheduler.scheduler import Scheduler
 from kubenet.store import SQLiteStore
@@ -51,6 +51,7 @@ class ControlPlane:
         await bootstrap(self.client, c, with_dns=with_dns)
         nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
         loadbalancer.LoadBalancerController.pool_range = c.lb_range
+        rootcacertpublisher.RootCACertPublisher.root_ca = self.pki.ca_cert.read_text()
         self.controllers = ControllerManager(self.client)
         self.controllers.start()
         self.tasks.append(asyncio.create_task(Scheduler(self.client).run(), name="scheduler"))

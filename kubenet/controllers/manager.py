@@ -12,8 +12,8 @@ log = logging.getLogger(__name__)
 
 # Each module defines CONTROLLER = <its Controller subclass>.
 CONTROLLER_MODULES = ["deployment", "replicaset", "replication", "garbagecollector", "namespace", "serviceaccount",
-                      "endpointslice", "endpoints", "statefulset", "daemonset", "job", "cronjob", "nodelifecycle", "nodeipam",
-                      "loadbalancer"]
+                      "rootcacertpublisher", "endpointslice", "endpoints", "statefulset", "daemonset", "job",
+                      "cronjob", "nodelifecycle", "nodeipam", "loadbalancer"]
 
 
 def available_controllers() -> list[type[Controller]]:
