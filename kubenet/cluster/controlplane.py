@@ -5,10 +5,12 @@ The supervisor runs it beside the nodes; tests run it alone on loopback (`Contro
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 
 from kubenet.apiserver import openapi, sa_tokens
+from kubenet.apiserver.discovery import GIT_VERSION
 from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
@@ -47,6 +49,8 @@ class ControlPlane:
         self.apiserver = APIServer(self.registry, self.pki, f"{c.host_ip}:{c.api_port}",
                                    node_agents=self.node_agents)
         await self.apiserver.start(self.hosts, c.api_port)
+        logging.getLogger("kubenet.apiserver").info("Serving securely on %s", ", ".join(
+            f"{h}:{c.api_port}" for h in self.hosts))
         self.client = LocalClient(self.registry)
         await bootstrap(self.client, c, with_dns=with_dns)
         nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
@@ -54,7 +58,10 @@ class ControlPlane:
         rootcacertpublisher.RootCACertPublisher.root_ca = self.pki.ca_cert.read_text()
         self.controllers = ControllerManager(self.client)
         self.controllers.start()
+        logging.getLogger("kubenet.controllers").info("Started controllers: %s", ", ".join(
+            c.name for c in self.controllers.controllers))
         self.tasks.append(asyncio.create_task(Scheduler(self.client).run(), name="scheduler"))
+        logging.getLogger("kubenet.scheduler").info("Starting Kubernetes Scheduler version=%s", GIT_VERSION)
         # Build the OpenAPI documents in the background, so the first `kubectl apply` need not wait for them.
         self.tasks.append(asyncio.create_task(asyncio.to_thread(openapi.ensure_built), name="openapi"))
         return self.client

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
-from kubenet.cluster import kernel
+from kubenet.cluster import control_plane_pods, kernel
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import DATA_ROOT, ClusterConfig
 from kubenet.cluster.topology import HostBridge, NodeNetwork
@@ -221,6 +221,8 @@ def down(name: str, data_dir: str = "") -> list[str]:
         pattern = f"*_{uid}" if "-" in uid else f"*_{uid[:8]}-{uid[8:12]}-*"
         for d in Path("/var/log/pods").glob(pattern):
             shutil.rmtree(d, ignore_errors=True)
+    for d in control_plane_pods.log_dirs(config):  # the static Pods' logs: their UIDs are hashes, not in the store
+        shutil.rmtree(d, ignore_errors=True)
     if not config.sandbox:
         remove_from_kubeconfig(Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig(),
                                config.context)

@@ -18,6 +18,7 @@ import uvloop
 from kubenet.apiserver.pki import kubeconfig, read_tokens, write_kubeconfig
 from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
+from kubenet.cluster import control_plane_pods
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.controlplane import ControlPlane, cluster_pki
@@ -25,6 +26,7 @@ from kubenet.cluster.nodeports import LocalhostNodePorts
 from kubenet.cluster.routes import Router
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 from kubenet.kubelet.kubelet import Kubelet
+from kubenet.kubelet.static_pods import StaticPods
 from kubenet.proxy.kube_proxy import KubeProxy
 
 log = logging.getLogger("kubenet.supervisor")
@@ -39,6 +41,9 @@ class Supervisor:
         self.tasks: list[asyncio.Task] = []
         self.host = HostBridge(config)
         self.nodes = [NodeNetwork(config, name, i) for i, name in enumerate(config.node_names)]
+        # The control plane as the first node's static Pods; their output is recorded from the start.
+        self.static_pods = StaticPods(self.nodes[0].name, self.nodes[0].ip, control_plane_pods.static_pods(
+            config, self.nodes[0].name)) if self.nodes else None
 
     def _status(self, phase: str, **extra) -> None:
         """Progress for `kubenet up`, which polls this file."""
@@ -63,6 +68,8 @@ class Supervisor:
         await asyncio.gather(*(asyncio.to_thread(n.create) for n in self.nodes))
 
         self._status("control-plane")
+        if self.static_pods is not None:
+            self.static_pods.capture_logs()
         client = await self.plane.start(with_dns=bool(self.nodes))
 
         if self.nodes:
@@ -90,7 +97,8 @@ class Supervisor:
         self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
-                                               sa_key=self.plane.sa_key)
+                                               sa_key=self.plane.sa_key,
+                                               static_pods=self.static_pods if i == 0 else None)
             self.proxies.append(KubeProxy(node.name, node.ip, c.pod_cidr, node.netns, services, slices,
                                           c.proxy_mode))
         self.tasks += [asyncio.create_task(inf.run()) for inf in (nodes, services, slices)]

@@ -19,6 +19,7 @@ from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
+from kubenet.kubelet.static_pods import StaticPods, is_mirror_pod
 from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
 from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
@@ -30,7 +31,7 @@ HOUSEKEEPING_PERIOD = 10.0
 
 class Kubelet:
     def __init__(self, client: Client, config: ClusterConfig, node_name: str, node_ip: str, node_netns: str,
-                 control_plane: bool = False, sa_key=None):
+                 control_plane: bool = False, sa_key=None, static_pods: StaticPods | None = None):
         self.client = client
         self.config = config
         self.node_name = node_name
@@ -38,6 +39,7 @@ class Kubelet:
         self.node_netns = node_netns
         self.control_plane = control_plane
         self.sa_key = sa_key  # signs the ServiceAccount tokens mounted into Pods
+        self.static_pods = static_pods  # the control-plane node's: only their mirror Pods are posted here
         self.pod_cidr: str | None = None
         self.workers: dict[str, PodWorker] = {}  # by Pod UID
         self.recorder = EventRecorder(client, "kubelet", node_name)
@@ -170,6 +172,10 @@ class Kubelet:
 
     # --- Pods ---------------------------------------------------------------------------------------------
     def _on_pod(self, pod: dict) -> None:
+        if is_mirror_pod(pod):  # a static Pod's reflection in the API: never run as a Pod of its own
+            if self.static_pods is not None:
+                self.static_pods.mirror_changed(pod)
+            return
         uid = pod["metadata"]["uid"]
         worker = self.workers.get(uid)
         if worker is None:
@@ -183,6 +189,10 @@ class Kubelet:
             worker.update(pod)
 
     def _on_pod_deleted(self, pod: dict) -> None:
+        if is_mirror_pod(pod):
+            if self.static_pods is not None:
+                self.static_pods.mirror_changed(pod)  # posted again, as the real kubelet does
+            return
         worker = self.workers.pop(pod["metadata"]["uid"], None)
         if worker is not None and not worker.terminated:
             # Gone from the API (force-deleted): stop it now, whatever grace period a stop already uses.
@@ -248,6 +258,12 @@ class Kubelet:
 
     def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
              tail_lines: int | None = None, timestamps: bool = False, limit_bytes: int | None = None):
+        if is_mirror_pod(pod) and self.static_pods is not None:
+            try:
+                return self.static_pods.logs(pod, container, follow, previous, tail_lines, timestamps, limit_bytes)
+            except LookupError:
+                raise StreamError(f'previous terminated container "{container}" in pod "{pod["metadata"]["name"]}" '
+                                  "not found") from None
         worker, state = self._container(pod, container)
         attempt = state.restart_count - (1 if previous else 0)
         if previous and attempt < 0:
@@ -301,6 +317,8 @@ class Kubelet:
         await self.register()
         await self.wait_pod_cidr()
         self.pods.add_handlers(self._on_pod, lambda old, new: self._on_pod(new), self._on_pod_deleted)
+        if self.static_pods is not None:
+            self.static_pods.start(self.client)
         self._tasks = [asyncio.create_task(self.pods.run(), name=f"kubelet-{self.node_name}-pods"),
                        asyncio.create_task(self._renew_lease(), name=f"kubelet-{self.node_name}-lease"),
                        asyncio.create_task(self._housekeeping(), name=f"kubelet-{self.node_name}-housekeeping")]
@@ -321,6 +339,8 @@ class Kubelet:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.static_pods is not None:
+            await self.static_pods.stop()
         # Workers first stop starting things, then their tasks end, then every container and sandbox goes.
         workers = list(self.workers.values())
         for w in workers:
