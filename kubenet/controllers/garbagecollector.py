@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 # Kinds that own or are owned in a kubenet cluster (events are never owned; leases' owners are nodes).
-WATCHED = ["pods", "services", "configmaps", "secrets", "replicationcontrollers", "replicasets.apps", "deployments.apps",
+WATCHED = ["pods", "services", "configmaps", "secrets", "replicationcontrollers", "replicasets.apps",
+           "deployments.apps",
            "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps", "jobs.batch", "cronjobs.batch",
            "endpointslices.discovery.k8s.io"]
 
