@@ -197,11 +197,15 @@ REPLICASET_COLUMNS = [
 ]
 
 
-def replicaset_row(obj: dict, now: datetime) -> list:
+def _replicas_row(obj: dict, now: datetime, selector: str) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     names, images = container_cells(_template_spec(obj))
     return [name_of(obj), spec.get("replicas", 0), status.get("replicas", 0), status.get("readyReplicas", 0),
-            age(obj, now), names, images, format_label_selector(spec.get("selector"))]
+            age(obj, now), names, images, selector]
+
+
+def replicaset_row(obj: dict, now: datetime) -> list:
+    return _replicas_row(obj, now, format_label_selector((obj.get("spec") or {}).get("selector")))
 
 
 REPLICATIONCONTROLLER_COLUMNS = [
@@ -217,11 +221,8 @@ REPLICATIONCONTROLLER_COLUMNS = [
 
 
 def replicationcontroller_row(obj: dict, now: datetime) -> list:
-    """printReplicationController: the RS columns, with the map selector printed as labels (`app=web`)."""
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    names, images = container_cells(_template_spec(obj))
-    return [name_of(obj), spec.get("replicas", 0), status.get("replicas", 0), status.get("readyReplicas", 0),
-            age(obj, now), names, images, format_labels(spec.get("selector"))]
+    """printReplicationController: the ReplicaSet's cells, the map selector printed as labels (`app=web`)."""
+    return _replicas_row(obj, now, format_labels((obj.get("spec") or {}).get("selector")))
 
 
 STATEFULSET_COLUMNS = [

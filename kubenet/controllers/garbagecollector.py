@@ -24,9 +24,8 @@ FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 # Kinds that own or are owned in a kubenet cluster (events are never owned; leases' owners are nodes).
 WATCHED = ["pods", "services", "configmaps", "secrets", "replicationcontrollers", "replicasets.apps",
-           "deployments.apps",
-           "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps", "jobs.batch", "cronjobs.batch",
-           "endpointslices.discovery.k8s.io"]
+           "deployments.apps", "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps", "jobs.batch",
+           "cronjobs.batch", "endpointslices.discovery.k8s.io"]
 
 
 class GarbageCollector(Controller):
