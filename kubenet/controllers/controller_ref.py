@@ -3,13 +3,16 @@
 Every workload controller decides which objects it controls the same way (BaseControllerRefManager.ClaimObject):
 - owned by another controller: not ours, left alone;
 - owned by us and still matching: ours; owned by us but no longer matching: released (our ownerReference is
-  removed by a strategic merge patch), unless we are being deleted;
+  removed by a patch), unless we are being deleted;
 - an orphan that matches, in our namespace, not being deleted, while we are not being deleted: adopted by
   patching a controller ownerReference onto it, but only after a fresh read of the owner from the API shows it
   is still the same object (same UID) and not being deleted (RecheckDeletionTimestamp, the "canAdopt" check:
   the cache may not have seen a delete yet, and adopting for a dying owner would get the dependent collected).
-A NotFound (the dependent is gone) or Invalid answer to a patch is ignored, as upstream does; other errors are
-collected and the first one raised after every object had its turn, so the sync is retried.
+The patches are JSON patches whose `test` operations make them apply only to the object the decision was made
+on (same UID, same ownerReferences and finalizers): upstream gets the UID precondition from a uid in its patch and
+"only one controller" from owner-reference validation. A NotFound or Invalid (failed test) answer is ignored, as
+upstream does; other errors are collected and the first one raised after every object had its turn, so the sync
+is retried.
 """
 from __future__ import annotations
 
@@ -27,20 +30,42 @@ class CannotAdopt(APIError):
         super().__init__(409, "Conflict", message)
 
 
-def owner_ref_patch(owner: dict, dependent_uid: str, finalizers: Iterable[str] = ()) -> dict:
-    """ownerRefControllerPatch: add our controller reference (and finalizers); the dependent's UID rides along."""
-    meta: dict = {"ownerReferences": [controller_ref(owner)], "uid": dependent_uid}
+def _preconditions(obj: dict, finalizers: Iterable[str]) -> list[dict]:
+    """JSON-patch tests: the same object (UID) with the ownerReferences (and finalizers) the claim was judged on.
+    Upstream puts the UID into its patch for the first; a failed test answers 422, like its Invalid."""
+    meta = obj["metadata"]
+    tests = [{"op": "test", "path": "/metadata/uid", "value": meta["uid"]},
+             {"op": "test", "path": "/metadata/ownerReferences", "value": meta.get("ownerReferences")}]
     if finalizers:
-        meta["finalizers"] = list(finalizers)
-    return {"metadata": meta}
+        tests.append({"op": "test", "path": "/metadata/finalizers", "value": meta.get("finalizers")})
+    return tests
 
 
-def release_patch(owner_uid: str, dependent_uid: str, finalizers: Iterable[str] = ()) -> dict:
-    """deleteOwnerRefStrategicMergePatch: drop our reference by its merge key (uid), and our finalizers."""
-    meta: dict = {"ownerReferences": [{"$patch": "delete", "uid": owner_uid}], "uid": dependent_uid}
+def adopt_patch(owner: dict, obj: dict, finalizers: Iterable[str] = ()) -> list[dict]:
+    """ownerRefControllerPatch: our controller reference (and finalizers) added to the orphan we saw."""
+    finalizers = tuple(finalizers)
+    meta = obj["metadata"]
+    ops = _preconditions(obj, finalizers) + [
+        {"op": "add", "path": "/metadata/ownerReferences",
+         "value": list(meta.get("ownerReferences") or []) + [controller_ref(owner)]}]
     if finalizers:
-        meta["$deleteFromPrimitiveList/finalizers"] = list(finalizers)
-    return {"metadata": meta}
+        current = list(meta.get("finalizers") or [])
+        ops.append({"op": "add", "path": "/metadata/finalizers",
+                    "value": current + [f for f in finalizers if f not in current]})
+    return ops
+
+
+def release_patch(owner_uid: str, obj: dict, finalizers: Iterable[str] = ()) -> list[dict]:
+    """deleteOwnerRefStrategicMergePatch: our reference (by uid) and our finalizers removed."""
+    finalizers = tuple(finalizers)
+    meta = obj["metadata"]
+    ops = _preconditions(obj, finalizers) + [
+        {"op": "replace", "path": "/metadata/ownerReferences",
+         "value": [r for r in meta.get("ownerReferences") or [] if r.get("uid") != owner_uid]}]
+    if finalizers and meta.get("finalizers"):
+        ops.append({"op": "replace", "path": "/metadata/finalizers",
+                    "value": [f for f in meta["finalizers"] if f not in finalizers]})
+    return ops
 
 
 class ControllerRefManager:
@@ -93,7 +118,7 @@ class ControllerRefManager:
                 return obj
             if self._deleting:
                 return None
-            await self._patch(resource, obj, release_patch(self._uid, obj["metadata"]["uid"], self.finalizers))
+            await self._patch(resource, obj, release_patch(self._uid, obj, self.finalizers))
             return None
         if self._deleting or not self.match(obj) or obj["metadata"].get("deletionTimestamp"):
             return None
@@ -101,7 +126,7 @@ class ControllerRefManager:
         if ns and ns != obj["metadata"].get("namespace"):
             return None
         await self._check_can_adopt(resource, obj)
-        return await self._patch(resource, obj, owner_ref_patch(self.owner, obj["metadata"]["uid"], self.finalizers))
+        return await self._patch(resource, obj, adopt_patch(self.owner, obj, self.finalizers))
 
     async def _check_can_adopt(self, resource: str, obj: dict) -> None:
         if self._can_adopt is None:
@@ -126,12 +151,14 @@ class ControllerRefManager:
             return CannotAdopt(f"{ns}/{name} has just been deleted at {fresh['metadata']['deletionTimestamp']}")
         return True
 
-    async def _patch(self, resource: str, obj: dict, patch: dict) -> dict | None:
+    async def _patch(self, resource: str, obj: dict, patch: list[dict]) -> dict | None:
         meta = obj["metadata"]
         try:
-            return await self.client.patch(resource, meta["name"], patch, meta.get("namespace"), "strategic")
+            return await self.client.patch(resource, meta["name"], patch, meta.get("namespace"), "json")
         except APIError as exc:
-            if exc.code in (404, 422):  # gone, or deleted and re-made with another UID: nothing to claim
+            # Gone; or re-made under another UID, or its owners changed since we looked (a failed test): not
+            # this sync's to claim, and the event that changed it brings the owner back.
+            if exc.code in (404, 422):
                 return None
             raise
 

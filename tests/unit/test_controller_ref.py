@@ -185,3 +185,25 @@ def test_job_adoption_adds_the_tracking_finalizer_and_release_removes_it():
                 return not owners(p) and TRACKING_FINALIZER not in (p["metadata"].get("finalizers") or [])
             await c.until(released)
     run(story)
+
+
+def test_a_claim_applies_only_to_the_object_it_was_decided_on():
+    """Re-made under the same name, or adopted by someone else meanwhile: the patch's tests refuse it."""
+    async def story():
+        async with Cluster() as c:
+            owner = await c.client.create("replicasets.apps", replicaset(replicas=0), "default")
+            stale = await c.client.create("pods", pod("p", {"app": "web"}), "default")
+            await c.client.delete("pods", "p", "default", grace_period_seconds=0)
+            await c.client.create("pods", pod("p", {"app": "web"}), "default")  # same name, another UID
+            manager = ControllerRefManager(c.client, owner, "replicasets.apps", lambda p: True)
+            assert await manager.claim("pods", [stale]) == []
+            assert not owners(await c.client.get("pods", "p", "default"))
+
+            seen = await c.client.get("pods", "p", "default")
+            taken = await c.client.get("pods", "p", "default")
+            taken["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "ReplicationController",
+                                                     "name": "x", "uid": "other", "controller": True}]
+            await c.client.update("pods", taken, "default")
+            assert await manager.claim("pods", [seen]) == []  # it is no orphan any more: never two controllers
+            assert owners(await c.client.get("pods", "p", "default")) == [("ReplicationController", "other")]
+    run(story)
