@@ -136,6 +136,8 @@ def _default_pod(pod: dict) -> None:
     if spec.get("priority") is None and not spec.get("priorityClassName"):
         spec["priority"] = 0
     _set(spec, "preemptionPolicy", "PreemptLowerPriority")
+    if "kubernetes.io/config.mirror" in ((pod.get("metadata") or {}).get("annotations") or {}):
+        return  # ServiceAccount admission leaves a static Pod's mirror alone (it runs without the API)
     _set(spec, "serviceAccountName", spec.get("serviceAccount") or "default")
     _set(spec, "serviceAccount", spec["serviceAccountName"])
 

@@ -47,6 +47,7 @@ def test_mirror_pods_are_posted_recreated_after_a_delete_and_carry_the_component
                 assert meta["labels"] == {"component": "kube-apiserver", "tier": "control-plane"}
                 assert spec["hostNetwork"] and spec["priorityClassName"] == "system-node-critical"
                 assert spec["nodeName"] == NODE
+                assert "serviceAccountName" not in spec  # ServiceAccount admission skips mirror Pods
                 assert status["podIP"] == NODE_IP and status["containerStatuses"][0]["ready"]
                 assert {c["type"]: c["status"] for c in status["conditions"]}["Ready"] == "True"
 
