@@ -7,8 +7,8 @@ slowStartBatch).
   UIDs asked to go. A sync that finds its owner's expectations unmet does not manage Pods (it would act on a
   cache that misses its own writes and create or delete the same Pods twice). An expectation older than the
   TTL (five minutes, as upstream) is given up, so a lost event cannot wedge an owner.
-- `slow_start_batch`: creates run in batches of 1, 2, 4, ... concurrently, stopping after the first batch
-  with an error, so a template the API refuses costs one failed call, not hundreds.
+- `slow_start_batch`: creates run in batches of 1, 2, 4, ..., stopping after the first batch with an error,
+  so a template the API refuses costs one failed call, not hundreds.
 - `BURST_REPLICAS`: at most this many creates (or deletes) per sync (the ReplicaSet and Job controllers'
   burstReplicas / MaxPodCreateDeletePerSync), so an absurd replica count cannot flood the API in one pass.
 """
@@ -30,21 +30,27 @@ T = TypeVar("T")
 
 
 async def slow_start_batch(items: Sequence[T], call: Callable[[T], Awaitable[object]]) -> tuple[int, Exception | None]:
-    """Run `call` for each item in batches of 1, 2, 4, ... (each batch concurrently); stop after a batch that
-    had an error. Returns (successful calls, the first error or None); items after the failing batch are
-    never attempted."""
+    """Call `call` for each item in batches of 1, 2, 4, ...; after a batch that had an error, stop. Returns
+    (successful calls, the first error or None); items after the failing batch are never attempted.
+
+    Upstream runs a batch's calls concurrently. Here every controller shares one event loop with the API server
+    and calls it through the synchronous LocalClient, so "concurrent" calls would only run back to back inside
+    one loop iteration and stall everything else; the calls of a batch run one after another instead, with a
+    yield between them, and every call of a failing batch is still made, as upstream's are."""
     successes, position, batch = 0, 0, SLOW_START_INITIAL_BATCH
     while position < len(items):
         chunk = items[position:position + batch]
         position += len(chunk)
-        results = await asyncio.gather(*(call(item) for item in chunk), return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        for error in errors:
-            if not isinstance(error, Exception):  # cancellation and friends are not a failed create
-                raise error
-        successes += len(chunk) - len(errors)
-        if errors:
-            return successes, errors[0]
+        first_error: Exception | None = None
+        for item in chunk:
+            try:
+                await call(item)
+                successes += 1
+            except Exception as exc:  # noqa: BLE001 (returned to the caller, as upstream's error channel)
+                first_error = first_error or exc
+            await asyncio.sleep(0)  # let the API server and the informers run between two creates
+        if first_error is not None:
+            return successes, first_error
         batch *= 2
     return successes, None
 
