@@ -40,6 +40,7 @@ SEEN_ANNOTATION = "kubernetes.io/config.seen"
 SOURCE_ANNOTATION = "kubernetes.io/config.source"
 LOG_ROOT = Path("/var/log/pods")
 NAMESPACE = "kube-system"
+RETRY_MIN, RETRY_MAX = 1.0, 30.0
 
 
 def is_mirror_pod(pod: dict) -> bool:
@@ -167,15 +168,18 @@ class StaticPods:
             self._wake.set()
 
     async def _run(self) -> None:
+        delay = RETRY_MIN
         while True:
             await self._wake.wait()
             self._wake.clear()
             try:
                 for static in self.pods.values():
                     await self._sync(static)
-            except APIError as exc:
-                log.warning("kubelet %s: mirror pods: %s", self.node_name, exc.message)
-                await asyncio.sleep(1.0)
+                delay = RETRY_MIN
+            except APIError as exc:  # e.g. the Node is gone: retried with back-off, logged each time
+                log.warning("kubelet %s: mirror pods (retry in %gs): %s", self.node_name, delay, exc.message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
                 self._wake.set()
 
     async def _sync(self, static: StaticPod) -> None:
