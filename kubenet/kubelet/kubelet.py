@@ -246,6 +246,8 @@ class Kubelet:
 
     # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
+        if is_mirror_pod(pod):  # the component runs inside the supervisor: there is no container to enter
+            raise StreamError(f'unable to upgrade connection: container not found ("{container}")')
         worker = self.workers.get(pod["metadata"]["uid"])
         state = worker.containers.get(container) if worker else None
         if state is None and worker is not None:
