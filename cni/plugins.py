@@ -6,9 +6,12 @@ host veths and iptables live; anything of another type is exec'ed (delegate.py).
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from .spec import Invocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Modules are imported on first use, so an executable run for one type loads only that plugin.
 PLUGINS: dict[str, str] = {
