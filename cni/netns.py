@@ -1,6 +1,6 @@
 """Entering network namespaces per thread, without forking.
 
-Python 3.11 has no os.setns, so libc's setns(2) through ctypes. A netns is a property of the thread
+Python 3.11 has no os.setns, so libc's setns(2) through ctypes (os.setns from 3.12 on). A netns is a property of the thread
 (task), so an operation that must run in the node netns runs on a short-lived thread of its own: the
 caller's thread is never moved, and there is nothing to restore if something fails half-way.
 Sockets keep the netns they were opened in, and children forked from a thread start in that
@@ -8,9 +8,7 @@ thread's netns, so a thread in the node netns can also run iptables-restore ther
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import threading
 from contextlib import contextmanager
 
 TYPE_CHECKING = False
@@ -20,11 +18,21 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc_setns = None  # ctypes and threading are imported on first use: the plugin executable starts without them
 
 
 def setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
+    global _libc_setns
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, CLONE_NEWNET)
+        return
+    if _libc_setns is None:
+        import ctypes
+
+        _libc_setns = ctypes.CDLL(None, use_errno=True).setns
+    if _libc_setns(fd, CLONE_NEWNET) != 0:
+        import ctypes
+
         err = ctypes.get_errno()
         raise OSError(err, f"setns: {os.strerror(err)}")
 
@@ -76,6 +84,8 @@ def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
             box["error"] = e
         finally:
             os.close(fd)
+
+    import threading
 
     t = threading.Thread(target=worker, name="kubenet-cni-netns")
     t.start()
