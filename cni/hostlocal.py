@@ -11,14 +11,13 @@ from __future__ import annotations
 import fcntl
 import ipaddress
 import os
-from contextlib import contextmanager
 
 from .errors import INVALID_CONFIG, IO_FAILURE, IPAM_DUPLICATE, IPAM_EXHAUSTED, CNIError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import Any
+    from typing import Any, Self
 
 DEFAULT_DATA_DIR = "/var/lib/cni/networks"
 LINE_BREAK = "\r\n"
@@ -103,8 +102,11 @@ class LeaseStore:
     def __init__(self, directory: str) -> None:
         self.dir = directory
 
-    @contextmanager
-    def locked(self) -> Iterator[LeaseStore]:
+    def locked(self) -> LeaseStore:
+        """The store as a context manager holding its flock (a class, not contextlib: see cni/netns.py)."""
+        return self
+
+    def __enter__(self) -> Self:
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
             fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o750)
@@ -112,9 +114,14 @@ class LeaseStore:
             raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield self
-        finally:
-            os.close(fd)  # closing drops the flock
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock_fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._lock_fd)  # closing drops the flock
 
     def leases(self) -> list[Lease]:
         out: list[Lease] = []

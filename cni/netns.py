@@ -9,11 +9,10 @@ thread's netns, so a thread in the node netns can also run iptables-restore ther
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from typing import TypeVar
     T = TypeVar("T")
 
@@ -51,18 +50,30 @@ def netns_exists(path: str) -> bool:
     return True
 
 
-@contextmanager
-def entered(netns_fd: int) -> Iterator[None]:
-    """Enter a netns on this thread and come back to the thread's current one afterwards."""
-    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        setns(netns_fd)
+class _Entered:
+    # A class rather than @contextlib.contextmanager: contextlib is one more module in every executable start.
+    def __init__(self, netns_fd: int) -> None:
+        self.netns_fd = netns_fd
+        self.own = -1
+
+    def __enter__(self) -> None:
+        self.own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            yield
+            setns(self.netns_fd)
+        except BaseException:
+            os.close(self.own)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            setns(self.own)
         finally:
-            setns(own)
-    finally:
-        os.close(own)
+            os.close(self.own)
+
+
+def entered(netns_fd: int) -> _Entered:
+    """`with entered(fd):` enters a netns on this thread and comes back to the thread's current one afterwards."""
+    return _Entered(netns_fd)
 
 
 def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:

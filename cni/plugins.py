@@ -5,8 +5,6 @@ host veths and iptables live; anything of another type is exec'ed (delegate.py).
 """
 from __future__ import annotations
 
-import importlib
-
 from .spec import Invocation
 
 TYPE_CHECKING = False
@@ -30,7 +28,7 @@ def run_plugin(conf: dict[str, Any], inv: Invocation) -> dict[str, Any] | None:
         from .delegate import exec_plugin
 
         return exec_plugin(conf, inv)
-    plugin = importlib.import_module(module)
+    plugin = __import__(module, fromlist=["cmd_add"])  # the submodule itself; importlib would load warnings
     handler = {"ADD": plugin.cmd_add, "DEL": plugin.cmd_del, "CHECK": plugin.cmd_check,
                "STATUS": plugin.cmd_status, "GC": plugin.cmd_gc}[inv.command]
     return handler(conf, inv)

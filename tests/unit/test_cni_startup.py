@@ -16,9 +16,11 @@ from cni import jsonio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAUNCHER = os.path.join(ROOT, "bin", "kubenet-cni")
-# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors) or is not stdlib.
+# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors), is loaded only where
+# it is used (ctypes and threading for a netns, subprocess for iptables), or is not stdlib.
 HEAVY = {"typing", "dataclasses", "inspect", "ast", "re", "enum", "json", "socket", "selectors", "subprocess",
-         "site", "kubenet", "yaml", "aiohttp", "pathlib"}
+         "contextlib", "importlib", "warnings", "ctypes", "threading", "site", "kubenet", "yaml", "aiohttp",
+         "pathlib"}
 
 
 def build_scripts():
