@@ -34,4 +34,4 @@ bench: deps
 	for b in bench/*.py; do $(PY) $$b; done
 
 lint:
-	ruff check kubenet cni coredns_py ingress lab tests bench
+	ruff check kubenet cni coredns_py ingress lab tests bench bin

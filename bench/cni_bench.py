@@ -2,11 +2,16 @@
 
 Same config for all three (bridge + host-local, cniVersion 1.0.0, isGateway, isDefaultGateway), each in
 its own `kntc-` node netns; pod netns are made before timing (as a runtime does) and removed after.
-Run as root: python3 bench/cni_bench.py [N] [--masq]
+The three are interleaved (pod i of each, in a rotating order, before pod i+1), so load from anything
+else on the machine falls on all of them alike; CPU time (user+sys of the plugin process) is printed
+next to wall time because it moves far less with that load. The executable is called as a runtime calls
+it: CNI_* environment, config on stdin, no PYTHONPATH.
+Run as root: python3 bench/cni_bench.py [N] [--masq] [--exe PATH]
 """
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -18,10 +23,14 @@ from cni.api import RuntimeConf, add_network_list, del_network_list
 from cni.testing import delete_netns, exec_plugin, new_netns
 
 REFERENCE = ["/usr/lib/cni/bridge"]
+TARGET_RATIO = 1.5  # issue 7: ADD and DEL of the executable each at most 1.5x the reference plugin's
+Step = Callable[[str, str, str], None]
 
 
 def executable() -> list[str]:
-    """The installed console script (its own interpreter, no pyenv shim), else python -m cni."""
+    """--exe PATH, else the installed launcher (its own interpreter, no pyenv shim), else python -m cni."""
+    if "--exe" in sys.argv:
+        return [sys.argv[sys.argv.index("--exe") + 1]]
     script = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "kubenet-cni")
     return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "cni"]
 
@@ -32,61 +41,87 @@ def conf(data_dir: str, masq: bool) -> dict:
             "ipam": {"type": "host-local", "dataDir": data_dir, "ranges": [[{"subnet": "10.252.0.0/24"}]]}}
 
 
-def measure(name: str, n: int, add: Callable[[str, str, str], None], delete: Callable[[str, str, str], None]
-            ) -> tuple[float, float]:
-    node = new_netns("node")
-    pods = [new_netns("pod") for _ in range(n)]
-    adds, dels = [], []
-    try:
-        for i, pod in enumerate(pods):
-            t0 = time.perf_counter()
-            add(node, pod, f"bench{i}")
-            adds.append(time.perf_counter() - t0)
-        for i, pod in enumerate(pods):
-            t0 = time.perf_counter()
-            delete(node, pod, f"bench{i}")
-            dels.append(time.perf_counter() - t0)
-    finally:
-        for path in pods + [node]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Subject:
+    """One implementation under test, with its own node netns and pod netns."""
+
+    def __init__(self, name: str, n: int, add: Step, delete: Step) -> None:
+        self.name, self.add, self.delete = name, add, delete
+        self.node = new_netns("node")
+        self.pods = [new_netns("pod") for _ in range(n)]
+        self.wall: dict[str, list[float]] = {"ADD": [], "DEL": []}
+        self.cpu: dict[str, list[float]] = {"ADD": [], "DEL": []}
+
+    def step(self, command: str, i: int) -> None:
+        call = self.add if command == "ADD" else self.delete
+        cpu0, t0 = children_cpu(), time.perf_counter()
+        call(self.node, self.pods[i], f"bench{i}")
+        self.wall[command].append((time.perf_counter() - t0) * 1000)
+        self.cpu[command].append((children_cpu() - cpu0) * 1000)
+
+    def median(self, command: str, cpu: bool = False) -> float:
+        return statistics.median((self.cpu if cpu else self.wall)[command])
+
+    def close(self) -> None:
+        for path in self.pods + [self.node]:
             delete_netns(path)
-    a, d = statistics.median(adds) * 1000, statistics.median(dels) * 1000
-    print(f"{name:<22} ADD median {a:7.2f} ms   DEL median {d:7.2f} ms   ADD+DEL {a + d:7.2f} ms")
-    return a, d
 
 
 def main() -> None:
     n = int(next((a for a in sys.argv[1:] if a.isdigit()), "20"))
     masq = "--masq" in sys.argv
+    exe = executable()
     state = tempfile.mkdtemp(prefix="kntc-bench-")
-    results: dict[str, tuple[float, float]] = {}
+
+    def binary(cmd: list[str], sub: str) -> tuple[Step, Step]:
+        data = os.path.join(state, sub)
+
+        def call(command: str, node: str, pod: str, cid: str) -> None:
+            r = exec_plugin(cmd, command, conf(data, masq), node_netns=node, container_id=cid, netns=pod)
+            if r.code != 0:
+                raise RuntimeError(f"{cmd} {command}: {r.out} {r.stderr}")
+        return (lambda node, pod, cid: call("ADD", node, pod, cid),
+                lambda node, pod, cid: call("DEL", node, pod, cid))
+
+    lib_conf = {"cniVersion": "1.0.0", "name": "kntc-bench", "cacheDir": os.path.join(state, "cache"),
+                "plugins": [conf(os.path.join(state, "lib"), masq)]}
+    lib_conf["plugins"][0].pop("name")
+    lib_conf["plugins"][0].pop("cniVersion")
+    subjects: list[Subject] = []
     try:
-        def binary(cmd: list[str], sub: str):
-            data = os.path.join(state, sub)
-
-            def call(command: str, node: str, pod: str, cid: str) -> None:
-                r = exec_plugin(cmd, command, conf(data, masq), node_netns=node, container_id=cid, netns=pod)
-                if r.code != 0:
-                    raise RuntimeError(f"{cmd} {command}: {r.out} {r.stderr}")
-            return (lambda node, pod, cid: call("ADD", node, pod, cid),
-                    lambda node, pod, cid: call("DEL", node, pod, cid))
-
-        lib_conf = {"cniVersion": "1.0.0", "name": "kntc-bench", "cacheDir": os.path.join(state, "cache"),
-                    "plugins": [dict(conf(os.path.join(state, "lib"), masq), name=None)]}
-        lib_conf["plugins"][0].pop("name")
-        lib_conf["plugins"][0].pop("cniVersion")
-        results["library (in-process)"] = measure(
+        subjects.append(Subject(
             "library (in-process)", n,
             lambda node, pod, cid: add_network_list(lib_conf, RuntimeConf(cid, pod), host_netns=node),
-            lambda node, pod, cid: del_network_list(lib_conf, RuntimeConf(cid, pod), host_netns=node))
-        results["executable"] = measure("executable", n, *binary(executable(), "exe"))
-        results["reference bridge"] = measure("reference bridge", n, *binary(REFERENCE, "ref"))
+            lambda node, pod, cid: del_network_list(lib_conf, RuntimeConf(cid, pod), host_netns=node)))
+        subjects.append(Subject("executable", n, *binary(exe, "exe")))
+        subjects.append(Subject("reference bridge", n, *binary(REFERENCE, "ref")))
+        for command in ("ADD", "DEL"):
+            for i in range(n):
+                for k in range(len(subjects)):
+                    subjects[(i + k) % len(subjects)].step(command, i)
     finally:
+        for subject in subjects:
+            subject.close()
         shutil.rmtree(state, ignore_errors=True)
-    ra, rd = results["reference bridge"]
-    print(f"N={n} ipMasq={masq} executable={' '.join(executable())}")
-    for name in ("library (in-process)", "executable"):
-        a, d = results[name]
-        print(f"{name:<22} ratio to reference: ADD {a / ra:.2f}x  DEL {d / rd:.2f}x  ADD+DEL {(a + d) / (ra + rd):.2f}x")
+    for s in subjects:
+        a, d = s.median("ADD"), s.median("DEL")
+        print(f"{s.name:<22} ADD median {a:7.2f} ms   DEL median {d:7.2f} ms   ADD+DEL {a + d:7.2f} ms"
+              + ("" if s.name.startswith("library") else
+                 f"   (CPU ADD {s.median('ADD', True):6.2f} ms, DEL {s.median('DEL', True):6.2f} ms)"))
+    ref = subjects[2]
+    ra, rd = ref.median("ADD"), ref.median("DEL")
+    print(f"N={n} ipMasq={masq} executable={' '.join(exe)}")
+    for s in subjects[:2]:
+        a, d = s.median("ADD"), s.median("DEL")
+        print(f"{s.name:<22} ratio to reference: ADD {a / ra:.2f}x  DEL {d / rd:.2f}x  ADD+DEL {(a + d) / (ra + rd):.2f}x")
+    exe_subject = subjects[1]
+    for command, ratio in (("ADD", exe_subject.median("ADD") / ra), ("DEL", exe_subject.median("DEL") / rd)):
+        print(f"executable {command} target <= {TARGET_RATIO}x reference: {'met' if ratio <= TARGET_RATIO else 'MISSED'}"
+              f" ({ratio:.2f}x; CPU {exe_subject.median(command, True) / ref.median(command, True):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,4 @@
 """`python -m cni`: the executable door (see cni/main.py)."""
-import sys
+from .main import exit_now, main
 
-from .main import main
-
-sys.exit(main())
+exit_now(main())

@@ -9,8 +9,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
-from dataclasses import dataclass
-from typing import Any
 
 from . import iptables
 from .errors import (
@@ -28,19 +26,36 @@ from .netlink import IFF_PROMISC, IFF_UP, NetlinkError, RtNetlink
 from .netns import netns_exists, open_netns
 from .spec import Invocation, valid_attachments
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 DEFAULT_ROUTE = ipaddress.ip_network("0.0.0.0/0")
 
 
-@dataclass
 class BridgeConfig:
-    network: str
-    bridge: str = "cni0"
-    is_gateway: bool = False
-    is_default_gateway: bool = False
-    ip_masq: bool = False
-    mtu: int | None = None
-    hairpin_mode: bool = False
-    promisc_mode: bool = False
+    __slots__ = (
+        "bridge",
+        "hairpin_mode",
+        "ip_masq",
+        "is_default_gateway",
+        "is_gateway",
+        "mtu",
+        "network",
+        "promisc_mode",
+    )
+
+    def __init__(self, network: str, bridge: str = "cni0", is_gateway: bool = False, is_default_gateway: bool = False,
+                 ip_masq: bool = False, mtu: int | None = None, hairpin_mode: bool = False,
+                 promisc_mode: bool = False) -> None:
+        self.network = network
+        self.bridge = bridge
+        self.is_gateway = is_gateway
+        self.is_default_gateway = is_default_gateway
+        self.ip_masq = ip_masq
+        self.mtu = mtu
+        self.hairpin_mode = hairpin_mode
+        self.promisc_mode = promisc_mode
 
     @classmethod
     def parse(cls, conf: dict[str, Any]) -> BridgeConfig:

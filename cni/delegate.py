@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from .errors import INVALID_CONFIG, PLUGIN_EXEC_FAILURE, CNIError
 from .spec import Invocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PATH = ["/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni"]
 

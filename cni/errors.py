@@ -4,7 +4,10 @@ Codes follow CNI SPEC "Error" section (1.0.0 / 1.1.0); 100+ are ours.
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 # CNI SPEC, section "Error": well-known codes 1-99 are reserved for the spec.
 INCOMPATIBLE_VERSION = 1

@@ -11,12 +11,13 @@ from __future__ import annotations
 import fcntl
 import ipaddress
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import INVALID_CONFIG, IO_FAILURE, IPAM_DUPLICATE, IPAM_EXHAUSTED, CNIError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, Self
 
 DEFAULT_DATA_DIR = "/var/lib/cni/networks"
 LINE_BREAK = "\r\n"
@@ -24,35 +25,43 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-@dataclass
 class IPRange:
-    subnet: IPNetwork
-    range_start: IPAddress
-    range_end: IPAddress
-    gateway: IPAddress | None
+    __slots__ = ("gateway", "range_end", "range_start", "subnet")
+
+    def __init__(self, subnet: IPNetwork, range_start: IPAddress, range_end: IPAddress,
+                 gateway: IPAddress | None) -> None:
+        self.subnet = subnet
+        self.range_start = range_start
+        self.range_end = range_end
+        self.gateway = gateway
 
     def __contains__(self, ip: IPAddress) -> bool:
         return ip.version == self.subnet.version and self.range_start <= ip <= self.range_end
 
 
-@dataclass
 class IPAMConfig:
-    network: str
-    range_sets: list[list[IPRange]]
-    routes: list[dict[str, str]] = field(default_factory=list)
-    data_dir: str = DEFAULT_DATA_DIR
+    __slots__ = ("data_dir", "network", "range_sets", "routes")
+
+    def __init__(self, network: str, range_sets: list[list[IPRange]], routes: list[dict[str, str]] | None = None,
+                 data_dir: str = DEFAULT_DATA_DIR) -> None:
+        self.network = network
+        self.range_sets = range_sets
+        self.routes = [] if routes is None else routes
+        self.data_dir = data_dir
 
     @property
     def store_dir(self) -> str:
         return os.path.join(self.data_dir, self.network)
 
 
-@dataclass
 class Lease:
-    ip: IPAddress
-    container_id: str
-    ifname: str
-    range_set: int = 0
+    __slots__ = ("container_id", "ifname", "ip", "range_set")
+
+    def __init__(self, ip: IPAddress, container_id: str, ifname: str, range_set: int = 0) -> None:
+        self.ip = ip
+        self.container_id = container_id
+        self.ifname = ifname
+        self.range_set = range_set
 
 
 def _parse_range(raw: dict[str, Any]) -> IPRange:
@@ -93,8 +102,11 @@ class LeaseStore:
     def __init__(self, directory: str) -> None:
         self.dir = directory
 
-    @contextmanager
-    def locked(self) -> Iterator[LeaseStore]:
+    def locked(self) -> LeaseStore:
+        """The store as a context manager holding its flock (a class, not contextlib: see cni/netns.py)."""
+        return self
+
+    def __enter__(self) -> Self:
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
             fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o750)
@@ -102,9 +114,14 @@ class LeaseStore:
             raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield self
-        finally:
-            os.close(fd)  # closing drops the flock
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock_fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._lock_fd)  # closing drops the flock
 
     def leases(self) -> list[Lease]:
         out: list[Lease] = []

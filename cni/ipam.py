@@ -5,11 +5,14 @@ Also the `host-local` type as a plugin of its own, so our executable can be inst
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from . import hostlocal
 from .errors import CHECK_FAILED, INVALID_CONFIG, NOT_AVAILABLE, CNIError
 from .spec import Invocation, valid_attachments
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _ipam(conf: dict[str, Any]) -> dict[str, Any]:

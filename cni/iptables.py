@@ -8,8 +8,6 @@ binaries in the caller's netns (the node netns thread, see netns.py).
 from __future__ import annotations
 
 import ipaddress
-import re
-from dataclasses import dataclass
 
 from .errors import IPTABLES_FAILURE, CNIError
 
@@ -18,7 +16,7 @@ HOSTPORT_DNAT = "CNI-HOSTPORT-DNAT"
 HOSTPORT_SETMARK = "CNI-HOSTPORT-SETMARK"
 HOSTPORT_MASQ = "CNI-HOSTPORT-MASQ"
 MASQ_MARK = "0x2000/0x2000"
-_COMMENT_RE = re.compile(r'--comment "(dnat )?name: \\"(.*?)\\" id: \\"(.*?)\\""')
+_COMMENT_PATTERN = r'--comment "(dnat )?name: \\"(.*?)\\" id: \\"(.*?)\\""'  # compiled in owners() (GC)
 
 
 def chain_name(prefix: str, network: str, container_id: str, hex_len: int) -> str:
@@ -44,11 +42,13 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@dataclass
 class NatTable:
     """The parsed `*nat` section of iptables-save: chain names and `-A` rules in order."""
-    chains: set[str]
-    rules: list[tuple[str, str]]  # (chain, the rest of the line after "-A CHAIN ")
+    __slots__ = ("chains", "rules")
+
+    def __init__(self, chains: set[str], rules: list[tuple[str, str]]) -> None:
+        self.chains = chains
+        self.rules = rules  # (chain, the rest of the line after "-A CHAIN ")
 
     @classmethod
     def parse(cls, save_text: str) -> NatTable:
@@ -72,9 +72,12 @@ class NatTable:
 
     def owners(self) -> dict[str, tuple[str, str, str]]:
         """Per-container chains from the comments on their jumps: {chain: (hook chain, network, containerID)}."""
+        import re  # only GC needs it: ADD and DEL start without re (cni/jsonio.py says why that matters)
+
+        comment = re.compile(_COMMENT_PATTERN)
         out: dict[str, tuple[str, str, str]] = {}
         for chain, rest in self.rules:
-            m = _COMMENT_RE.search(rest)
+            m = comment.search(rest)
             if m and chain in ("POSTROUTING", HOSTPORT_DNAT) and " -j CNI-" in rest:
                 out[rest.rsplit("-j ", 1)[1].strip()] = (chain, m.group(2), m.group(3))
         return out
@@ -97,12 +100,14 @@ def teardown_rules(nat: NatTable, chains: set[str]) -> list[str]:
     return lines
 
 
-@dataclass
 class PortMapping:
-    host_port: int
-    container_port: int
-    protocol: str = "tcp"
-    host_ip: str = ""
+    __slots__ = ("container_port", "host_ip", "host_port", "protocol")
+
+    def __init__(self, host_port: int, container_port: int, protocol: str = "tcp", host_ip: str = "") -> None:
+        self.host_port = host_port
+        self.container_port = container_port
+        self.protocol = protocol
+        self.host_ip = host_ip
 
     @classmethod
     def from_dict(cls, raw: dict) -> PortMapping:

@@ -1,12 +1,14 @@
 """The loopback plugin: `lo` up in the pod netns (containernetworking/plugins loopback behaviour)."""
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import CHECK_FAILED, NETLINK_FAILURE, UNKNOWN_CONTAINER, CNIError
 from .netlink import IFF_UP, NetlinkError, RtNetlink
 from .netns import netns_exists
 from .spec import Invocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LO_INDEX = 1  # lo is always the first link of a netns
 

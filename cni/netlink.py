@@ -6,15 +6,19 @@ Message layouts are the kernel's uapi (linux/netlink.h, rtnetlink.h, if_link.h, 
 """
 from __future__ import annotations
 
+# The C module itself: socket.py on top of it imports selectors and enum, ~10% of the plugin executable's start-up,
+# for nothing a netlink socket uses (send, recv, bind, setsockopt and the AF_/SOCK_ constants are all here).
+import _socket as socket
 import errno
 import ipaddress
 import os
-import socket
 import struct
-from dataclasses import dataclass
-from typing import Self
 
 from .netns import entered, open_netns
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Self
 
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
@@ -71,15 +75,20 @@ def parse_attrs(buf: bytes) -> dict[int, bytes]:
     return out
 
 
-@dataclass
 class Link:
-    index: int
-    name: str
-    mac: str
-    mtu: int
-    flags: int
-    kind: str
-    master: int
+    __slots__ = ("flags", "index", "kind", "mac", "master", "mtu", "name")
+
+    def __init__(self, index: int, name: str, mac: str, mtu: int, flags: int, kind: str, master: int) -> None:
+        self.index = index
+        self.name = name
+        self.mac = mac
+        self.mtu = mtu
+        self.flags = flags
+        self.kind = kind
+        self.master = master
+
+    def __repr__(self) -> str:
+        return f"Link({self.index}, {self.name!r}, kind={self.kind!r}, master={self.master})"
 
 
 def _parse_link(body: bytes) -> Link:

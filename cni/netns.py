@@ -1,6 +1,6 @@
 """Entering network namespaces per thread, without forking.
 
-Python 3.11 has no os.setns, so libc's setns(2) through ctypes. A netns is a property of the thread
+Python 3.11 has no os.setns, so libc's setns(2) through ctypes (os.setns from 3.12 on). A netns is a property of the thread
 (task), so an operation that must run in the node netns runs on a short-lived thread of its own: the
 caller's thread is never moved, and there is nothing to restore if something fails half-way.
 Sockets keep the netns they were opened in, and children forked from a thread start in that
@@ -8,20 +8,30 @@ thread's netns, so a thread in the node netns can also run iptables-restore ther
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+    T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
-T = TypeVar("T")
+_libc_setns = None  # ctypes and threading are imported on first use: the plugin executable starts without them
 
 
 def setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
+    global _libc_setns
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, CLONE_NEWNET)
+        return
+    if _libc_setns is None:
+        import ctypes
+
+        _libc_setns = ctypes.CDLL(None, use_errno=True).setns
+    if _libc_setns(fd, CLONE_NEWNET) != 0:
+        import ctypes
+
         err = ctypes.get_errno()
         raise OSError(err, f"setns: {os.strerror(err)}")
 
@@ -40,18 +50,30 @@ def netns_exists(path: str) -> bool:
     return True
 
 
-@contextmanager
-def entered(netns_fd: int) -> Iterator[None]:
-    """Enter a netns on this thread and come back to the thread's current one afterwards."""
-    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        setns(netns_fd)
+class _Entered:
+    # A class rather than @contextlib.contextmanager: contextlib is one more module in every executable start.
+    def __init__(self, netns_fd: int) -> None:
+        self.netns_fd = netns_fd
+        self.own = -1
+
+    def __enter__(self) -> None:
+        self.own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            yield
+            setns(self.netns_fd)
+        except BaseException:
+            os.close(self.own)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            setns(self.own)
         finally:
-            setns(own)
-    finally:
-        os.close(own)
+            os.close(self.own)
+
+
+def entered(netns_fd: int) -> _Entered:
+    """`with entered(fd):` enters a netns on this thread and comes back to the thread's current one afterwards."""
+    return _Entered(netns_fd)
 
 
 def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
@@ -73,6 +95,8 @@ def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
             box["error"] = e
         finally:
             os.close(fd)
+
+    import threading
 
     t = threading.Thread(target=worker, name="kubenet-cni-netns")
     t.start()

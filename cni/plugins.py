@@ -5,10 +5,11 @@ host veths and iptables live; anything of another type is exec'ed (delegate.py).
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .spec import Invocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Modules are imported on first use, so an executable run for one type loads only that plugin.
 PLUGINS: dict[str, str] = {
@@ -27,7 +28,7 @@ def run_plugin(conf: dict[str, Any], inv: Invocation) -> dict[str, Any] | None:
         from .delegate import exec_plugin
 
         return exec_plugin(conf, inv)
-    plugin = importlib.import_module(module)
+    plugin = __import__(module, fromlist=["cmd_add"])  # the submodule itself; importlib would load warnings
     handler = {"ADD": plugin.cmd_add, "DEL": plugin.cmd_del, "CHECK": plugin.cmd_check,
                "STATUS": plugin.cmd_status, "GC": plugin.cmd_gc}[inv.command]
     return handler(conf, inv)

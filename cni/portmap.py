@@ -6,12 +6,15 @@ A chained plugin (SPEC section 3, "prevResult"): it needs the pod's address from
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from . import iptables
 from .errors import CHECK_FAILED, INVALID_CONFIG, CNIError
 from .iptables import PortMapping
 from .spec import Invocation, valid_attachments
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _mappings(conf: dict[str, Any]) -> list[PortMapping]:

@@ -4,19 +4,21 @@ References are to the CNI SPEC (containernetworking/cni SPEC.md, versions 1.0.0 
 """
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
+from . import jsonio
 from .errors import DECODE_FAILURE, INCOMPATIBLE_VERSION, INVALID_CONFIG, INVALID_ENV, CNIError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 SUPPORTED_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
 LATEST = SUPPORTED_VERSIONS[-1]
 COMMANDS = ("ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC")
-# SPEC "Parameters": CNI_CONTAINERID is alphanumeric first, then alphanumerics, underscore, dot, hyphen.
-_CONTAINER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# SPEC "Parameters": CNI_CONTAINERID is alphanumeric first, then alphanumerics, underscore, dot, hyphen (libcni's
+# `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`; checked without re, which the executable does not otherwise import).
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_CONTAINER_ID_CHARS = _ALNUM | frozenset("_.-")
 # Commands added by a spec version; asking an older config for them is an incompatibility (SPEC 1.1 STATUS/GC).
 _SINCE = {"CHECK": "0.4.0", "STATUS": "1.1.0", "GC": "1.1.0"}
 
@@ -28,15 +30,22 @@ def version_key(v: str) -> tuple[int, ...]:
         return (-1,)
 
 
-@dataclass
 class Invocation:
-    """What the runtime tells a plugin through its environment (SPEC section 2, "Parameters")."""
-    command: str
-    container_id: str = ""
-    netns: str = ""
-    ifname: str = ""
-    args: dict[str, str] = field(default_factory=dict)
-    path: list[str] = field(default_factory=list)
+    """What the runtime tells a plugin through its environment (SPEC section 2, "Parameters").
+
+    A plain class, as are the other records of the executable's modules: dataclasses imports inspect, ast and
+    dis, about a fifth of a plugin start-up (cni/jsonio.py says why that matters).
+    """
+    __slots__ = ("args", "command", "container_id", "ifname", "netns", "path")
+
+    def __init__(self, command: str, container_id: str = "", netns: str = "", ifname: str = "",
+                 args: dict[str, str] | None = None, path: list[str] | None = None) -> None:
+        self.command = command
+        self.container_id = container_id
+        self.netns = netns
+        self.ifname = ifname
+        self.args = {} if args is None else args
+        self.path = [] if path is None else path
 
     def env(self) -> dict[str, str]:
         """The same invocation as environment variables, to exec another plugin (delegation)."""
@@ -53,7 +62,7 @@ def validate_ifname(name: str) -> None:
 
 
 def validate_container_id(cid: str) -> None:
-    if not _CONTAINER_ID_RE.match(cid):
+    if not cid or cid[0] not in _ALNUM or not _CONTAINER_ID_CHARS.issuperset(cid):
         raise CNIError(INVALID_ENV, f"invalid CNI_CONTAINERID {cid!r}",
                        "must start with an alphanumeric and contain only alphanumerics, _ . -")
 
@@ -92,7 +101,7 @@ def invocation_from_env(env: Mapping[str, str]) -> Invocation:
 def decode_config(raw: bytes | str) -> dict[str, Any]:
     """stdin → dict: undecodable JSON is error 6, a JSON value that is not a config is error 7."""
     try:
-        conf = json.loads(raw)
+        conf = jsonio.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise CNIError(DECODE_FAILURE, "failed to decode network configuration", str(e)) from None
     if not isinstance(conf, dict):

@@ -1,7 +1,7 @@
 """DNSServer: UDP and TCP listeners in front of the plugin chain.
 
-The UDP fast path answers from ResponseCache without parsing; everything else (the miss path) is parsed
-with dnslib, checked, handed to the chain, given an OPT record if the client sent one, truncated with TC
+The UDP fast path answers from ResponseCache without parsing; everything else (the miss path) is screened
+as CoreDNS's DNS library screens it (wire.py: malformed packets get its FORMERR or silence), parsed with dnslib, handed to the chain, given an OPT record if the client sent one, truncated with TC
 when it does not fit the client's UDP size, and stored in the cache when the chain says it may be.
 """
 from __future__ import annotations
@@ -10,10 +10,12 @@ import asyncio
 import logging
 import struct
 
-from dnslib import EDNS0, QTYPE, RCODE, DNSHeader, DNSRecord
+from dnslib import EDNS0, QTYPE, DNSRecord
 
+from coredns_py import wire
 from coredns_py.cache import ResponseCache
 from coredns_py.chain import Handler, Request
+from coredns_py.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class _UDPProtocol(asyncio.DatagramProtocol):
 
     async def _miss(self, data: bytes, addr) -> None:
         try:
-            answer = await self.server.handle(data, "udp")
+            answer = await self.server.handle(data, "udp", addr[0])
             if answer is not None and self.transport is not None:
                 self.transport.sendto(answer, addr)
         finally:
@@ -57,12 +59,17 @@ class _UDPProtocol(asyncio.DatagramProtocol):
 
 class DNSServer:
     def __init__(self, handler: Handler, host: str = "0.0.0.0", port: int = 53,
-                 cache: ResponseCache | None = None, tcp_idle_timeout: float = 10.0) -> None:
+                 cache: ResponseCache | None = None, tcp_idle_timeout: float = 10.0,
+                 log_interval: float = 10.0) -> None:
         self.handler = handler
         self.host = host
         self.port = port
         self.cache = cache if cache is not None else ResponseCache()
         self.tcp_idle_timeout = tcp_idle_timeout  # RFC 7766 6.2.3: close idle connections after seconds
+        # Malformed packets and answers that failed inside the chain: one summary line per interval, never a
+        # traceback per packet (a fuzzer once rotated the DNS Pod's log twice in two minutes).
+        self.malformed = RateLimitedLog(log, "malformed packets", log_interval)
+        self.failures = RateLimitedLog(log, "queries answered SERVFAIL after an internal error", log_interval)
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
 
@@ -91,16 +98,19 @@ class DNSServer:
         if self._tcp is not None:
             self._tcp.close()
             await self._tcp.wait_closed()
+        self.malformed.close()
+        self.failures.close()
 
     async def _tcp_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # RFC 7766: several length-prefixed queries may share a connection; answer them in order.
         table = self.cache.tcp
+        peer = (writer.get_extra_info("peername") or ("?",))[0]
         try:
             while True:
                 (length,) = struct.unpack("!H", await asyncio.wait_for(reader.readexactly(2), self.tcp_idle_timeout))
                 data = await asyncio.wait_for(reader.readexactly(length), self.tcp_idle_timeout)
                 cached = table.get(data[2:])
-                answer = data[:2] + cached if cached is not None else await self.handle(data, "tcp")
+                answer = data[:2] + cached if cached is not None else await self.handle(data, "tcp", peer)
                 if answer is None:
                     break  # a packet we drop over UDP ends a TCP session
                 writer.write(struct.pack("!H", len(answer)) + answer)
@@ -110,19 +120,25 @@ class DNSServer:
         finally:
             writer.close()
 
-    async def handle(self, data: bytes, transport: str) -> bytes | None:
+    async def handle(self, data: bytes, transport: str, peer: str = "?") -> bytes | None:
         """The miss path: one query's wire bytes in, the answer's wire bytes out (None: drop it)."""
-        if len(data) < 12 or data[2] & 0x80:
-            return None  # too short to answer, or a response (never answer those: RFC 1035 4.1.1, loops)
+        verdict = wire.screen(data)
+        if verdict is not None:
+            self.malformed.note(peer, verdict.reason)
+            return verdict.answer
         try:
             query = DNSRecord.parse(data)
-        except Exception:  # noqa: BLE001 - dnslib raises several types for malformed wire data: FORMERR
-            return _error_header(data, RCODE.FORMERR)
+        except Exception as exc:  # noqa: BLE001 - dnslib raises several types for wire data it will not take
+            # screen() decoded the question and framed every record: what is left is record data (or a label
+            # dnslib refuses, such as one that is not UTF-8). miekg answers FORMERR with the question.
+            self.malformed.note(peer, f"unparsable: {_brief(exc)}")
+            return wire.error_answer(data, wire.FORMERR, wire.question_of(data))
         if query.header.opcode != 0:
-            return _error_header(data, RCODE.NOTIMP)  # only QUERY (RFC 1035 4.1.1)
+            return wire.error_answer(data, wire.NOTIMP)  # NOTIFY passed miekg's filter; we serve QUERY only
         options = [r for r in query.ar if r.rtype == QTYPE.OPT]
-        if len(query.questions) != 1 or len(options) > 1:
-            return _error_header(data, RCODE.FORMERR)  # RFC 6891 6.1.1: at most one OPT
+        if len(options) > 1:
+            self.malformed.note(peer, "more than one OPT record")
+            return wire.error_answer(data, wire.FORMERR, wire.question_of(data))  # RFC 6891 6.1.1
         option = options[0] if options else None
         if option is not None and (option.ttl >> 16) & 0xFF != 0:
             reply = query.reply(ra=1)
@@ -137,11 +153,10 @@ class DNSServer:
             if option is not None:
                 message.add_ar(EDNS0(udp_len=SERVER_UDP_SIZE))
             answer = message.pack()
-        except Exception:  # the protocol edge: any bug becomes a logged SERVFAIL, not a dead server
-            log.exception("error answering %s", query.q.qname)
-            reply = query.reply(ra=1)
-            reply.header.rcode = RCODE.SERVFAIL
-            return reply.pack()
+        except Exception as exc:  # the protocol edge: any bug becomes a SERVFAIL (as CoreDNS's recover does)
+            log.debug("error answering %s", query.q.qname, exc_info=True)
+            self.failures.note(peer, f"{_brief(str(query.q.qname))}: {_brief(exc)}")
+            return wire.servfail_answer(data, wire.question_of(data))
         if transport == "udp":
             limit = min(max(option.rclass, CLASSIC_UDP_SIZE), SERVER_UDP_SIZE) if option else CLASSIC_UDP_SIZE
         else:
@@ -162,8 +177,8 @@ def _truncated(message: DNSRecord, with_opt: bool) -> bytes:
     return message.pack()
 
 
-def _error_header(data: bytes, rcode: int) -> bytes:
-    """A bare header answer for a query we could not (or will not) parse: ID, opcode and RD echoed."""
-    (query_id, flags) = struct.unpack_from("!HH", data)
-    header = DNSHeader(id=query_id, qr=1, opcode=(flags >> 11) & 0xF, rd=(flags >> 8) & 1, rcode=rcode)
-    return DNSRecord(header).pack()
+def _brief(thing: object, limit: int = 120) -> str:
+    """A log-safe one-liner: repr escapes whatever bytes a sender put in a name, and the length is bounded."""
+    text = thing if isinstance(thing, str) else f"{type(thing).__name__}: {thing}"
+    text = repr(text)[1:-1]
+    return text if len(text) <= limit else text[:limit] + "..."
