@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cni.errors import CNIError
 from kubenet.apiserver.errors import APIError
-from kubenet.kubelet import probes
+from kubenet.kubelet import probes, recovery
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.dns import pod_hosts_file, pod_resolv_conf
 from kubenet.kubelet.images import catalog
@@ -63,6 +63,7 @@ class PodWorker:
         self._sandbox_retry_at = 0.0
         self._sandbox_backoff = 1.0
         self._tasks: set[asyncio.Task] = set()
+        self.recovered = recovery.carry_over(self)  # started before the node's last restart
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:

@@ -22,6 +22,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.kubelet.spawn import POD_UMASK
 
 log = logging.getLogger(__name__)
 PROBE_TYPES = (("startupProbe", "Startup"), ("readinessProbe", "Readiness"), ("livenessProbe", "Liveness"))
@@ -166,7 +167,7 @@ async def exec_command(enter_argv: list[str], command: list[str], env: dict | No
         raise ProbeError("missing command in exec probe")
     proc = await asyncio.create_subprocess_exec(*enter_argv, *command, stdin=asyncio.subprocess.DEVNULL,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                                                env=env, start_new_session=True)
+                                                env=env, start_new_session=True, umask=POD_UMASK)
     try:
         output, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:

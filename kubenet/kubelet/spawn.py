@@ -13,6 +13,8 @@ import subprocess
 
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 _LIMIT = 2 ** 16  # asyncio.streams' default buffer limit, as create_subprocess_exec uses
+# Pod processes get a container runtime's default umask, not the supervisor's private 077 (runc's default is 022).
+POD_UMASK = 0o022
 
 
 def _pidfd_supported() -> bool:
@@ -64,9 +66,9 @@ async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, env: dict | No
     loop = asyncio.get_running_loop()
     if not PIDFD:
         return await asyncio.create_subprocess_exec(*argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env,
-                                                    cwd=cwd, start_new_session=start_new_session)
+                                                    cwd=cwd, start_new_session=start_new_session, umask=POD_UMASK)
     popen = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, bufsize=0,  # noqa: ASYNC220 - vfork is the point (see above)
-                             start_new_session=start_new_session)
+                             start_new_session=start_new_session, umask=POD_UMASK)
     proc = Process(popen, os.pidfd_open(popen.pid), loop)
     try:
         if popen.stdout is not None:
