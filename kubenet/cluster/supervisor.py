@@ -86,7 +86,8 @@ class Supervisor:
         nodes = Informer(client, "nodes")
         services = Informer(client, "services")
         slices = Informer(client, "endpointslices.discovery.k8s.io")
-        Router(self.host, self.nodes, nodes, services)
+        router = Router(self.host, self.nodes, nodes, services)
+        self.tasks.append(asyncio.create_task(router.run(), name="routes"))
         self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
