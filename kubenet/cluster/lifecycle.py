@@ -130,7 +130,7 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
     elif config.data.exists():
         down(config.name, config.data_dir)  # --fresh, or leftovers of a cluster that never got a store
     config.save()
-    _wait_ready(config, _start_monitor(config), progress, timeout)
+    _wait_ready(config, _start_monitor(config), progress, timeout, keep_store=resumed)
     if not config.sandbox:
         kubeconfig = _load_yaml(config.admin_kubeconfig)
         target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
@@ -159,7 +159,9 @@ def _start_monitor(config: ClusterConfig) -> subprocess.Popen:
 
 
 def _wait_ready(config: ClusterConfig, proc: subprocess.Popen, progress: Callable[[str, bool], None],
-                timeout: float) -> None:
+                timeout: float, keep_store: bool) -> None:
+    """Show the phases until the cluster is ready. A cluster that fails to start is removed, unless it was
+    resumed: then only its processes and netns go, and its store stays for another `up` (or `down`)."""
     deadline = time.monotonic() + timeout
     shown = 0
     progress(PHASES[0][1], False)
@@ -180,7 +182,13 @@ def _wait_ready(config: ClusterConfig, proc: subprocess.Popen, progress: Callabl
             return
         if phase == "failed" or proc.poll() is not None:
             tail = (config.data / "supervisor.log").read_text(errors="replace").strip().splitlines()[-15:]
-            down(config.name, config.data_dir)
+            if keep_store:
+                _stop_supervisor(config)
+                reset_runtime(config)
+                tail.append(f"the store is kept in {config.data}: `kubenet up --name {config.name}` tries again, "
+                            "`--fresh` starts an empty cluster")
+            else:
+                down(config.name, config.data_dir)
             raise ClusterError(f"cluster failed to start: {status.get('error', 'supervisor exited')}\n"
                                + "\n".join(tail))
         if time.monotonic() > deadline:

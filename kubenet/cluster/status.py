@@ -12,6 +12,7 @@ import json
 import ssl
 
 from kubenet.cluster import kernel
+from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.health import dns_query_answers, node_ready
 from kubenet.cluster.lifecycle import read_status, supervisor_pid
@@ -87,6 +88,10 @@ def status(name: str, data_dir: str = "") -> dict:
         report.update(phase="not running", reason=reason, healthy=False)
         report["problems"].append(f"{reason}; `kubenet up --name {name}` resumes the cluster from its store "
                                   "(`--fresh` starts an empty one)")
+        orphans = ClusterCgroup(name).pids()
+        if orphans:
+            report["problems"].append(f"{len(orphans)} of its processes (Pods) still run with nothing managing them: "
+                                      "`kubenet up` restarts the Pods, `kubenet down` ends them")
         return report
     health = kernel.call_in_netns(config.sandbox_netns, lambda: live_health(config))
     for node in config.node_names:

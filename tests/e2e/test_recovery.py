@@ -161,6 +161,8 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
     restarted = [p for p in kept if all(c["restartCount"] >= 1 and c["lastState"]["terminated"]["reason"] == "Unknown"
                                         for c in p["status"]["containerStatuses"])]
     assert restarted == kept
+    # The container's output from before the crash is its previous attempt's log.
+    assert "httpd" in kubectl("logs", kept[0]["metadata"]["name"], "--previous")
     # One Pod netns per Pod once the old ReplicaSet's last Pod has stopped; the Service answers again.
     wait_for(lambda: len([ns for ns in kernel.netns_list() if ns.startswith(config.pod_netns_prefix())])
              == len([p for p in pods(cluster) if not p["spec"].get("hostNetwork")]), what="one netns per Pod")
