@@ -117,6 +117,7 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
                                f"{', sandbox' if saved.sandbox else ''}; its store holds {objects} objects) and "
                                f"{' and '.join(changed)} differ: `kubenet up --name {config.name}` resumes it as it "
                                "was, `--fresh` deletes it and starts an empty one")
+        saved.kubeconfig = config.kubeconfig or saved.kubeconfig  # where to merge the context may change
         config = saved
     if not config.sandbox:
         other = _running_host_cluster(config.name)

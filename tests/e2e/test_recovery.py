@@ -113,6 +113,9 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
         return d["metadata"]["generation"] == d["status"].get("observedGeneration") and 0 < updated < REPLICAS
     wait_for(mid_rollout, timeout=30, interval=0.05, what="the rollout under way")
     bound = {p["metadata"]["uid"]: p["spec"].get("nodeName") for p in pods(cluster) if p["spec"].get("nodeName")}
+    dns_pod = next(p["metadata"]["name"] for p in pods(cluster) if p["metadata"]["namespace"] == "kube-system")
+    dns_log = kubectl("logs", "-n", "kube-system", dns_pod)
+    assert "listening on" in dns_log
     old_pids = _pod_pids(cluster)
     supervisor = int((config.data / "supervisor.pid").read_text())
     os.kill(supervisor, 9)
@@ -162,7 +165,7 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
                                         for c in p["status"]["containerStatuses"])]
     assert restarted == kept
     # The container's output from before the crash is its previous attempt's log.
-    assert "httpd" in kubectl("logs", kept[0]["metadata"]["name"], "--previous")
+    assert kubectl("logs", "-n", "kube-system", dns_pod, "--previous").startswith(dns_log)
     # One Pod netns per Pod once the old ReplicaSet's last Pod has stopped; the Service answers again.
     wait_for(lambda: len([ns for ns in kernel.netns_list() if ns.startswith(config.pod_netns_prefix())])
              == len([p for p in pods(cluster) if not p["spec"].get("hostNetwork")]), what="one netns per Pod")
@@ -171,9 +174,11 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
              what="the Service answering")
     assert subprocess.run(["kubenet", "status", "--name", cluster.name], capture_output=True, timeout=30,
                           check=False).returncode == 0
-    print(f"\nrecovery: {len(before)} objects before, {len(after)} after the resume; up took {resume_seconds:.1f}s, "
-          f"rollout complete {rollout_seconds:.1f}s after it began; {len(kept)} Pods restarted on their nodes "
-          f"(0 adopted), {len(old_pids)} old Pod processes killed")
+    print(f"\nrecovery: {len(before)} objects in the store at the kill, all {len(stable_before)} of the stable kinds "
+          f"back with their resourceVersion ({len(after)} objects once the rollout went on); up took "
+          f"{resume_seconds:.1f}s, the rollout was complete {rollout_seconds:.1f}s after up began; {len(bound)} Pods "
+          f"bound at the kill, restarted not adopted ({len(old_pids)} old processes killed), {len(kept)} still there "
+          f"after the rollout, on their nodes, restartCount 1; {len(ips)} Pod IPs, unique")
 
     down = cluster.down()
     assert down.returncode == 0, down.stdout + down.stderr
