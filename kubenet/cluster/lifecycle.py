@@ -111,12 +111,12 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
     objects = _object_count(saved) if saved is not None and not fresh else 0
     resumed = objects > 0
     if resumed:
-        changed = [f"--{k.replace('_', '-')}" for k in requested if getattr(config, k) != getattr(saved, k)]
+        changed = [_option(k, getattr(config, k)) for k in requested if getattr(config, k) != getattr(saved, k)]
         if changed:
             raise ClusterError(f'cluster "{config.name}" exists ({saved.nodes} node(s)'
-                               f"{', sandbox' if saved.sandbox else ''}; its store holds {objects} objects) and "
-                               f"{' and '.join(changed)} differ: `kubenet up --name {config.name}` resumes it as it "
-                               "was, `--fresh` deletes it and starts an empty one")
+                               f"{', sandbox' if saved.sandbox else ''}; its store holds {objects} objects): "
+                               f"`kubenet up --name {config.name}` without {' '.join(changed)} resumes it as it was, "
+                               f"`kubenet up --name {config.name} --fresh` deletes it and starts an empty one")
         saved.kubeconfig = config.kubeconfig or saved.kubeconfig  # where to merge the context may change
         config = saved
     if not config.sandbox:
@@ -137,6 +137,11 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
         target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
         merge_kubeconfig(target, kubeconfig)
     return UpResult(config, resumed, objects)
+
+
+def _option(field: str, value: object) -> str:
+    flag = "--" + field.replace("_", "-")
+    return flag if value is True else f"no {flag}" if value is False else f"{flag} {value}"
 
 
 def _saved_config(config: ClusterConfig) -> ClusterConfig | None:

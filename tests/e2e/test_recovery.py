@@ -188,3 +188,15 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
     assert not ClusterCgroup(cluster.name).path.exists()
     assert not [p for p in CANDIDATES if (p / f"kubenet-{cluster.name}").exists()]
     assert not [d for d in Path("/var/log/pods").iterdir() if re.search("|".join(bound), d.name)]
+
+
+def test_up_fresh_starts_empty_and_up_on_a_running_cluster_is_refused(sandbox_cluster_factory):
+    cluster = sandbox_cluster_factory(nodes=0)
+    cluster.kubectl("create", "configmap", "mine", "--from-literal=k=v")
+    args = ["kubenet", "up", "--name", cluster.name, "--sandbox", "--nodes", "0"]
+    again = subprocess.run(args, capture_output=True, text=True, timeout=90, check=False)
+    assert again.returncode == 1 and "already exist" in again.stderr
+    fresh = subprocess.run([*args, "--fresh"], capture_output=True, text=True, timeout=90, check=False)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert f'Created cluster "{cluster.name}"' in fresh.stdout
+    assert "NotFound" in cluster.kubectl("get", "configmap", "mine", check=False)
