@@ -63,6 +63,7 @@ class PodWorker:
         self._sandbox_retry_at = 0.0
         self._sandbox_backoff = 1.0
         self._tasks: set[asyncio.Task] = set()
+        self.ended: list[dict] | None = None  # container statuses of a Never Pod that ended with its node
         self.recovered = recovery.carry_over(self)  # started before the node's last restart
 
     # --- lifecycle ------------------------------------------------------------------------------------
@@ -107,6 +108,9 @@ class PodWorker:
     async def sync(self) -> None:
         if self.pod["metadata"].get("deletionTimestamp"):
             await self.terminate()
+            return
+        if self.ended is not None:  # a restartPolicy Never Pod whose node restarted: it stays ended (recovery.py)
+            await self.write_status()
             return
         if self.sandbox is None:
             if time.monotonic() < self._sandbox_retry_at:

@@ -8,6 +8,9 @@ What carries over from the Pod's last status is what a real node shows then: eac
 up by one and its lastState is `terminated` with reason Unknown and exit code 255 (what containerd reports for a
 task that was running when its node went away); the kubelet records the event SandboxChanged. The new container
 logs to `<restartCount>.log`, so `kubectl logs --previous` shows the output from before the crash.
+
+A restartPolicy Never Pod is not given a new sandbox (computePodActions: "Should not restart the pod"): its
+containers stay terminated, those that were running with reason Unknown and exit code 255, and the Pod Fails.
 """
 from __future__ import annotations
 
@@ -36,6 +39,22 @@ def carry_over(worker) -> bool:
             started = (shown.get("running") or {}).get("startedAt") or now
             state.last_termination = {"exitCode": UNKNOWN_EXIT_CODE, "reason": "Unknown", "startedAt": started,
                                       "finishedAt": now, "containerID": status["containerID"]}
-    if recovered:
-        worker.kubelet.recorder_event(worker.pod, "Normal", "SandboxChanged", SANDBOX_CHANGED)
-    return recovered
+    if not recovered:
+        return False
+    if worker.pod["spec"].get("restartPolicy") == "Never":
+        worker.ended = [_ended(status, worker.containers[status["name"]]) for status in statuses
+                        if status.get("name") in worker.containers]
+        worker.init_done = True  # it ran: its init containers had completed
+        return True
+    worker.kubelet.recorder_event(worker.pod, "Normal", "SandboxChanged", SANDBOX_CHANGED)
+    return True
+
+
+def _ended(status: dict, state) -> dict:
+    """A Never Pod's container status after its node restarted: terminated, as it was or as Unknown/255."""
+    terminated = state.last_termination if status.get("containerID") else None
+    shown = dict(status, ready=False, started=False, restartCount=int(status.get("restartCount") or 0),
+                 lastState={})
+    if terminated is not None:
+        shown["state"] = {"terminated": terminated}
+    return shown

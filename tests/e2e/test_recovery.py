@@ -38,6 +38,10 @@ OTHERS = [
      "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"colour": "blue"}},
     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "password"}, "stringData": {"password": "s3cr3t"}},
+    # restartPolicy Never: after its node restarts a kubelet does not run it again, it Fails.
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "once"},
+     "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox",
+                                                         "command": ["sleep", "3600"]}]}},
 ]
 # Kinds no controller rewrites: after the resume each must be back exactly, resourceVersion and all.
 STABLE = ("/core/configmaps/", "/core/secrets/", "/core/services/", "/core/namespaces/", "/core/serviceaccounts/")
@@ -49,6 +53,7 @@ def cluster(sandbox_cluster_factory):
     cluster.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
                                                            "items": [DEPLOYMENT, *OTHERS]}))
     cluster.kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=70)
+    cluster.kubectl("wait", "--for=condition=Ready", "pod/once", "--timeout=30s", timeout=40)
     return cluster
 
 
@@ -73,7 +78,7 @@ def test_every_file_of_a_running_cluster_is_private(cluster):
     tokens = list(data.glob("pods/*/serviceaccount/token"))
     assert len(tokens) >= REPLICAS
     # In the Pod: the mounted token is there and private; the container's own files get the usual umask.
-    pod = next(p["metadata"]["name"] for p in pods(cluster) if p["metadata"]["namespace"] == "default")
+    pod = next(p["metadata"]["name"] for p in pods(cluster) if (p["metadata"].get("labels") or {}).get("app") == "web")
     seen = cluster.kubectl("exec", pod, "--", "sh", "-c",
                            "stat -Lc %a /var/run/secrets/kubernetes.io/serviceaccount/token; umask")
     assert seen.split() == ["600", "0022"]
@@ -148,7 +153,8 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
     rollout_seconds = time.monotonic() - started
 
     def settled() -> list[dict]:
-        items = [p for p in pods(cluster) if not p["metadata"].get("deletionTimestamp")]
+        items = [p for p in pods(cluster) if not p["metadata"].get("deletionTimestamp")
+                 and p["metadata"]["name"] != "once"]
         ok = len([p for p in items if p["metadata"]["namespace"] == "default"]) == REPLICAS and all(
             p["status"].get("phase") == "Running" and p["status"].get("podIP") for p in items)
         return items if ok else []
@@ -166,9 +172,15 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
     assert restarted == kept
     # The container's output from before the crash is its previous attempt's log.
     assert kubectl("logs", "-n", "kube-system", dns_pod, "--previous").startswith(dns_log)
-    # One Pod netns per Pod once the old ReplicaSet's last Pod has stopped; the Service answers again.
+    once = json.loads(kubectl("get", "pod", "once", "-o", "json"))
+    assert once["status"]["phase"] == "Failed"
+    ended = once["status"]["containerStatuses"][0]
+    assert ended["state"]["terminated"]["reason"] == "Unknown" and ended["state"]["terminated"]["exitCode"] == 255
+    assert ended["restartCount"] == 0
+    # One Pod netns per running Pod once the old ReplicaSet's last Pod has stopped (none for the Failed one); the
+    # Service answers again.
     wait_for(lambda: len([ns for ns in kernel.netns_list() if ns.startswith(config.pod_netns_prefix())])
-             == len([p for p in pods(cluster) if not p["spec"].get("hostNetwork")]), what="one netns per Pod")
+             == len([p for p in pods(cluster) if p["status"].get("phase") == "Running"]), what="one netns per Pod")
     service_ip = json.loads(kubectl("get", "service", "web", "-o", "json"))["spec"]["clusterIP"]
     wait_for(lambda: "It works!" in cluster.host("curl", "-s", "-m", "2", f"http://{service_ip}/").stdout,
              what="the Service answering")
@@ -177,8 +189,9 @@ def test_a_cluster_killed_mid_rollout_resumes_from_its_store(cluster):
     print(f"\nrecovery: {len(before)} objects in the store at the kill, all {len(stable_before)} of the stable kinds "
           f"back with their resourceVersion ({len(after)} objects once the rollout went on); up took "
           f"{resume_seconds:.1f}s, the rollout was complete {rollout_seconds:.1f}s after up began; {len(bound)} Pods "
-          f"bound at the kill, restarted not adopted ({len(old_pids)} old processes killed), {len(kept)} still there "
-          f"after the rollout, on their nodes, restartCount 1; {len(ips)} Pod IPs, unique")
+          f"bound at the kill: {len(bound) - 1} restarted, not adopted ({len(old_pids)} old processes killed), the "
+          f"restartPolicy Never one Failed; {len(kept)} still there after the rollout, on their nodes, restartCount "
+          f"1; {len(ips)} running Pod IPs, unique")
 
     down = cluster.down()
     assert down.returncode == 0, down.stdout + down.stderr
