@@ -114,10 +114,10 @@ class Router:
                                                        if other != name}
         return tables
 
-    def sync(self) -> list[str]:
-        """One level-triggered pass (blocking: run it in a thread)."""
+    def sync(self, tables: dict[RouteTable, dict[str, str]]) -> list[str]:
+        """One level-triggered pass over what wanted() returned (blocking: run it in a thread)."""
         errors = []
-        for table, routes in self.wanted().items():
+        for table, routes in tables.items():
             try:
                 errors += table.sync(routes)
             except kernel.KernelError as exc:  # the table could not even be read (its netns is not there yet)
@@ -128,8 +128,13 @@ class Router:
     async def run(self) -> None:
         backoff = BACKOFF_START
         while True:
+            if not (self.informer.has_synced() and self.services.has_synced()):
+                await asyncio.sleep(BACKOFF_START)  # an empty cache would mean "no routes at all"
+                continue
             self._dirty.clear()
-            errors = await asyncio.to_thread(self.sync)
+            # The wanted routes come from the caches here, on the event loop that changes them; only the kernel
+            # work goes to a thread.
+            errors = await asyncio.to_thread(self.sync, self.wanted())
             if errors:
                 log.warning("routes not programmed yet (retry in %.1fs): %s", backoff, "; ".join(errors))
                 wait, backoff = backoff, min(backoff * 2, BACKOFF_MAX)

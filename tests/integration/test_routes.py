@@ -27,6 +27,9 @@ class FakeInformer:
     def list(self) -> list[dict]:
         return list(self.objects.values())
 
+    def has_synced(self) -> bool:
+        return True
+
     def put(self, obj: dict) -> None:
         old = self.objects.get(obj["metadata"]["name"])
         self.objects[obj["metadata"]["name"]] = obj
