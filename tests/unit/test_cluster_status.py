@@ -48,6 +48,7 @@ def test_status_without_an_exit_record_still_says_the_supervisor_is_gone(stopped
 
 def test_a_resume_that_would_change_the_cluster_is_refused(stopped):
     other = ClusterConfig(name="rcunit", nodes=3, sandbox=True, data_dir=stopped.data_dir)
-    with pytest.raises(lifecycle.ClusterError, match=r"without --nodes 3 resumes it as it was, `kubenet up --name rcunit --fresh` deletes it"):
+    with pytest.raises(lifecycle.ClusterError, match=r"without --nodes 3 resumes it as it was, "
+                       r"`kubenet up --name rcunit --fresh` deletes it"):
         lifecycle.up(other, requested=("nodes", "sandbox"))
     assert (stopped.data / "store.db").exists()  # nothing was touched
