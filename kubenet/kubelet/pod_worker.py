@@ -64,7 +64,7 @@ class PodWorker:
         self._sandbox_backoff = 1.0
         self._tasks: set[asyncio.Task] = set()
         self.ended: list[dict] | None = None  # container statuses of a Never Pod that ended with its node
-        self.recovered = recovery.carry_over(self)  # started before the node's last restart
+        recovery.carry_over(self)  # a Pod started before the node's last restart: restartCount, lastState, ended
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
