@@ -109,7 +109,7 @@ class LeaseStore:
     def __enter__(self) -> Self:
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
-            fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o750)
+            fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as e:
             raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
         try:

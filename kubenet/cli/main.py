@@ -10,19 +10,29 @@ import time
 from pathlib import Path
 
 from kubenet.cluster import lifecycle
-from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster import status as cluster_status
+from kubenet.cluster.config import PRIVATE_UMASK, ClusterConfig
 
+_USER_UMASK = 0o022
 NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    config = ClusterConfig(name=args.name, nodes=args.nodes, sandbox=args.sandbox, proxy_mode=args.proxy_mode,
-                           data_dir=args.data_dir or "", kubeconfig=args.kubeconfig or "")
+    # An option not given follows the saved cluster when `up` resumes one (--nodes 1 etc. for a new cluster).
+    requested = tuple(k for k in lifecycle.SHAPE if getattr(args, k) is not None)
+    config = ClusterConfig(name=args.name, nodes=1 if args.nodes is None else args.nodes, sandbox=bool(args.sandbox),
+                           proxy_mode=args.proxy_mode or "iptables", data_dir=args.data_dir or "",
+                           kubeconfig=args.kubeconfig or "")
     try:
-        lifecycle.up(config, progress=_progress(), timeout=args.wait)
+        result = lifecycle.up(config, progress=_progress(), timeout=args.wait, fresh=args.fresh, requested=requested)
     except lifecycle.ClusterError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+    config = result.config
+    if result.resumed:
+        print(f"Resumed cluster \"{config.name}\" from its store ({result.objects} objects)")
+    else:
+        print(f"Created cluster \"{config.name}\"")
     print(f"\nSet kubectl context to \"{config.context}\"" if not config.sandbox and not args.kubeconfig else "")
     if config.sandbox:
         print("The cluster runs in the sandbox network namespace "
@@ -56,11 +66,11 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    report = lifecycle.status(args.name, args.data_dir or "")
+    report = cluster_status.status(args.name, args.data_dir or "")
     if args.output == "json":
         print(json.dumps(report, indent=2))
     else:
-        print(lifecycle.format_status(report))
+        print(cluster_status.format_status(report))
     return 0 if report.get("healthy") else 1
 
 
@@ -74,6 +84,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     except lifecycle.ClusterError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+    os.umask(_USER_UMASK)  # the user's command runs as if started from their shell
     os.execvpe(argv[0], argv, env)
     return 127
 
@@ -94,11 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir", default="", help="cluster data dir (default /var/lib/kubenet/NAME)")
         return p
 
-    up = named(sub.add_parser("up", help="create a cluster and wait until it is ready"))
-    up.add_argument("--nodes", type=int, default=1, help="number of nodes (0: control plane only)")
-    up.add_argument("--sandbox", action="store_true",
+    up = named(sub.add_parser("up", help="create a cluster (or resume a stopped or crashed one from its store) and "
+                                         "wait until it is ready"))
+    up.add_argument("--nodes", type=int, default=None, help="number of nodes (0: control plane only; default 1)")
+    up.add_argument("--sandbox", action="store_true", default=None,
                     help="run the cluster inside an isolated network namespace with no route out")
-    up.add_argument("--proxy-mode", default="iptables", choices=["iptables"])
+    up.add_argument("--proxy-mode", default=None, choices=["iptables"])
+    up.add_argument("--fresh", action="store_true",
+                    help="delete the cluster's data dir (every object in its store) and start an empty cluster")
     up.add_argument("--kubeconfig", default="", help="write the kubeconfig here instead of merging ~/.kube/config")
     up.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the cluster to be ready")
     up.set_defaults(func=cmd_up)
@@ -117,6 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     if os.geteuid() != 0:
         print("kubenet needs root (it creates network namespaces, links and iptables rules)", file=sys.stderr)
         sys.exit(1)
+    global _USER_UMASK
+    _USER_UMASK = os.umask(PRIVATE_UMASK)  # data dir 0700, every file 0600: the store holds Secrets
     args = build_parser().parse_args(argv)
     # Every command checks the name: it becomes paths (/var/lib/kubenet/NAME, which down deletes) and netns names.
     if not NAME_RE.fullmatch(args.name) or "-pod-" in args.name:

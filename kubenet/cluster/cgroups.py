@@ -48,36 +48,58 @@ class ClusterCgroup:
                 continue
         return found
 
-    def kill_all(self, timeout: float = 5.0) -> list[int]:
-        """SIGKILL every process in the cgroup and remove it; returns the pids that would not go."""
+    def populated(self) -> bool:
+        """cgroup v2's own answer: a process that has left cgroup.procs but has not finished exiting (a big one
+        freeing its memory, or a zombie nobody has reaped yet) still counts, and the cgroup cannot be removed."""
+        try:
+            for line in (self.path / "cgroup.events").read_text().splitlines():
+                if line.startswith("populated "):
+                    return line.split()[1] != "0"
+        except OSError:
+            pass
+        return bool(self.pids())  # the v1 pids hierarchy has no cgroup.events
+
+    def kill_all(self, timeout: float = 10.0) -> list[int]:
+        """SIGKILL every process in the cgroup and remove it; returns the pids that would not go ([0] when none
+        is left to name but the cgroup stayed populated, so that the caller reports it)."""
         if self.path is None or not self.path.exists():
             return []
         kill_file = self.path / "cgroup.kill"
         deadline = time.monotonic() + timeout
         while True:
             pids = self.pids()
-            if not pids:
+            if not pids and not self.populated():
                 break
-            killed = False
-            if kill_file.exists():
-                try:
-                    kill_file.write_text("1")  # the kernel kills the members: no stale pid can be hit
-                    killed = True
-                except OSError:
-                    pass
-            if not killed:
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+            if pids:
+                self._kill(kill_file, pids)
             if time.monotonic() > deadline:
-                return pids
+                return pids or [0]
             time.sleep(0.02)
-        try:
-            for sub in sorted((p for p in self.path.rglob("*") if p.is_dir()), reverse=True):
-                sub.rmdir()
-            self.path.rmdir()
-        except OSError:
-            return self.pids()
-        return []
+        # rmdir can still race the last exit (EBUSY): retry until the deadline rather than leave the cgroup behind
+        # (what happened after a 5,000-Service cluster, whose supervisor took seconds to free its memory).
+        while True:
+            try:
+                for sub in sorted((p for p in self.path.rglob("*") if p.is_dir()), reverse=True):
+                    sub.rmdir()
+                self.path.rmdir()
+                return []
+            except FileNotFoundError:
+                return []
+            except OSError:
+                if time.monotonic() > deadline:
+                    return self.pids() or [0]
+                time.sleep(0.02)
+
+    @staticmethod
+    def _kill(kill_file: Path, pids: list[int]) -> None:
+        if kill_file.exists():
+            try:
+                kill_file.write_text("1")  # the kernel kills the members: no stale pid can be hit
+                return
+            except OSError:
+                pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -8,6 +8,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DATA_ROOT = Path("/var/lib/kubenet")
+# What the CLI and the supervisor run under: every file a cluster writes is root's alone (the store holds Secrets,
+# pki/ the CA key, pods/ the ServiceAccount tokens), as kubeadm keeps /etc/kubernetes/pki and etcd's data dir.
+PRIVATE_UMASK = 0o077
+
+
+def private_dir(path: Path) -> Path:
+    """Make a directory only its owner may enter (0700), also one that exists with looser bits from before."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
 
 
 @dataclass
@@ -83,7 +93,7 @@ class ClusterConfig:
         return self.data / "kubeconfig"
 
     def save(self) -> None:
-        self.data.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data)
         (self.data / "config.json").write_text(json.dumps(asdict(self), indent=1))
 
     @classmethod

@@ -16,7 +16,7 @@ from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
 from kubenet.client.local import LocalClient
 from kubenet.cluster.bootstrap import bootstrap
-from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster.config import ClusterConfig, private_dir
 from kubenet.controllers import loadbalancer, nodeipam, rootcacertpublisher
 from kubenet.controllers.manager import ControllerManager
 from kubenet.scheduler.scheduler import Scheduler
@@ -39,7 +39,7 @@ class ControlPlane:
 
     async def start(self, with_dns: bool = True) -> LocalClient:
         c = self.config
-        c.data.mkdir(parents=True, exist_ok=True)
+        private_dir(c.data)
         self.pki = cluster_pki(c)
         self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs the tokens kubelets mount into Pods
         openapi.set_cache_dir(str(c.data / "openapi"))  # generated on first use; goes with the cluster

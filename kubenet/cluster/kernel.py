@@ -1,9 +1,15 @@
 """Thin wrappers over the kernel tools: `ip`, sysctl, namespaces. Every call raises with the tool's own words."""
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class KernelError(RuntimeError):
@@ -73,3 +79,25 @@ def kill_pids(pids: list[int], sig: int = 9) -> None:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
+
+
+def call_in_netns(netns: str | None, fn: Callable[[], T]) -> T:
+    """Run fn in a thread of its own that has joined netns (setns(2) moves only the calling thread), so the
+    caller's netns never changes; sockets fn opens stay in that netns. netns None: fn runs here."""
+    if netns is None:
+        return fn()
+
+    def run_there() -> T:
+        with open(f"/run/netns/{netns}") as handle:
+            if _libc().setns(handle.fileno(), CLONE_NEWNET) != 0:
+                raise KernelError(f"setns {netns}: {os.strerror(ctypes.get_errno())}")
+        return fn()
+    with ThreadPoolExecutor(1, thread_name_prefix=f"netns-{netns}") as pool:  # the thread ends with the pool
+        return pool.submit(run_there).result()
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from cni.hostlocal import LeaseStore
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import control_plane_pods, kernel
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import DATA_ROOT, ClusterConfig
+from kubenet.cluster.monitor import EXIT_FILE
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 
 PHASES = [("certificates", "Writing certificates"), ("network", "Preparing nodes"),
@@ -32,7 +35,7 @@ def _default_kubeconfig() -> Path:
     return Path(os.environ.get("KUBECONFIG", "").split(":")[0] or Path.home() / ".kube" / "config")
 
 
-def _read_status(config: ClusterConfig) -> dict:
+def read_status(config: ClusterConfig) -> dict:
     try:
         return json.loads((config.data / "status.json").read_text())
     except (OSError, ValueError):
@@ -53,9 +56,9 @@ def _alive(pid: int | None) -> bool:
         return False
 
 
-def _supervisor_pid(config: ClusterConfig) -> int | None:
+def supervisor_pid(config: ClusterConfig) -> int | None:
     """The cluster's supervisor, if that pid still is it: after a reboot a stale pid may be anyone's."""
-    for pid in (_read_status(config).get("pid"), _read_pid_file(config)):
+    for pid in (read_status(config).get("pid"), _read_pid_file(config)):
         if not _alive(pid):
             continue
         try:
@@ -82,37 +85,96 @@ def _our_netns(config: ClusterConfig) -> list[str]:
             if ns in nodes or (ns.startswith(prefix) and re.fullmatch(r"[0-9a-f]{12}", ns[len(prefix):]))]
 
 
-def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = None, timeout: float = 60.0) -> None:
+@dataclass
+class UpResult:
+    config: ClusterConfig
+    resumed: bool
+    objects: int  # in the store when `up` began (0 for a new cluster)
+
+
+# The options that fix a cluster's shape: resuming with others would mean another cluster over the same store.
+SHAPE = ("nodes", "sandbox", "proxy_mode")
+
+
+def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = None, timeout: float = 60.0,
+       fresh: bool = False, requested: tuple[str, ...] = SHAPE) -> UpResult:
+    """Start the cluster: resumed from its store when its data dir has one (like a rebooted kind node), new when
+    there is none or `fresh` is set. `requested` names the options the user gave (the others follow the saved
+    cluster when resuming)."""
     progress = progress or (lambda step, done: None)
-    if (config.data / "config.json").exists() and _supervisor_pid(ClusterConfig.load(config.name, config.data_dir)):
+    saved = _saved_config(config)
+    if saved is not None and supervisor_pid(saved) and not fresh:
         raise ClusterError(f'node(s) already exist for a cluster with the name "{config.name}"')
-    if config.data.exists() and any(config.data.iterdir()) and not (config.data / "config.json").exists():
+    if config.data.exists() and any(config.data.iterdir()) and saved is None:
         raise ClusterError(f"{config.data} exists and is not a kubenet cluster's data dir; choose another "
                            "--data-dir (kubenet deletes its data dir on down)")
+    objects = _object_count(saved) if saved is not None and not fresh else 0
+    resumed = objects > 0
+    if resumed:
+        changed = [_option(k, getattr(config, k)) for k in requested if getattr(config, k) != getattr(saved, k)]
+        if changed:
+            raise ClusterError(f'cluster "{config.name}" exists ({saved.nodes} node(s)'
+                               f"{', sandbox' if saved.sandbox else ''}; its store holds {objects} objects): "
+                               f"`kubenet up --name {config.name}` without {' '.join(changed)} resumes it as it was, "
+                               f"`kubenet up --name {config.name} --fresh` deletes it and starts an empty one")
+        saved.kubeconfig = config.kubeconfig or saved.kubeconfig  # where to merge the context may change
+        config = saved
     if not config.sandbox:
         other = _running_host_cluster(config.name)
         if other:
             raise ClusterError(f'cluster "{other}" already runs on this host\'s network; only one cluster can '
                                "(they would share 172.18.0.0/16 and the host routes): use --sandbox for more")
-    if config.data.exists():
-        down(config.name, config.data_dir)  # leftovers of a crashed cluster with this name
+    if resumed:
+        stuck = reset_runtime(config)
+        if stuck:
+            raise ClusterError(f"cannot resume: {', '.join(stuck)} of the crashed cluster would not go")
+    elif config.data.exists():
+        down(config.name, config.data_dir)  # --fresh, or leftovers of a cluster that never got a store
     config.save()
-    (config.data / "status.json").unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "kubenet.cluster.supervisor", "--name", config.name, "--data-dir", config.data_dir]
+    _wait_ready(config, _start_monitor(config), progress, timeout, keep_store=resumed)
+    if not config.sandbox:
+        kubeconfig = _load_yaml(config.admin_kubeconfig)
+        target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
+        merge_kubeconfig(target, kubeconfig)
+    return UpResult(config, resumed, objects)
+
+
+def _option(field: str, value: object) -> str:
+    flag = "--" + field.replace("_", "-")
+    return flag if value is True else f"no {flag}" if value is False else f"{flag} {value}"
+
+
+def _saved_config(config: ClusterConfig) -> ClusterConfig | None:
+    try:
+        return ClusterConfig.load(config.name, config.data_dir)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _start_monitor(config: ClusterConfig) -> subprocess.Popen:
+    """The monitor (kubenet/cluster/monitor.py) starts the supervisor and records how it ends."""
+    for name in ("status.json", EXIT_FILE, "supervisor.pid"):
+        (config.data / name).unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "kubenet.cluster.monitor", "--name", config.name, "--data-dir", config.data_dir]
     if config.sandbox:
         kernel.netns_add(config.sandbox_netns)
         cmd = ["nsenter", f"--net=/run/netns/{config.sandbox_netns}", "--"] + cmd
-    with open(config.data / "supervisor.log", "ab") as log:  # the child keeps its own copy of the fd
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+    with open(config.data / "supervisor.log", "ab") as log:  # the children keep their own copy of the fd
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                                 cwd="/")
-    (config.data / "supervisor.pid").write_text(str(proc.pid))
+
+
+def _wait_ready(config: ClusterConfig, proc: subprocess.Popen, progress: Callable[[str, bool], None],
+                timeout: float, keep_store: bool) -> None:
+    """Show the phases until the cluster is ready. A cluster that fails to start is removed, unless it was
+    resumed: then only its processes and netns go, and its store stays for another `up` (or `down`)."""
     deadline = time.monotonic() + timeout
     shown = 0
     progress(PHASES[0][1], False)
+    names = [p for p, _ in PHASES]
     while True:
-        status = _read_status(config)
+        status = read_status(config)
         phase = status.get("phase", "")
-        names = [p for p, _ in PHASES]
         reached = names.index(phase) if phase in names else -1
         if not config.node_names and phase == "running":
             reached = len(PHASES) - 1
@@ -123,20 +185,22 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
                 progress(PHASES[shown][1], False)
         if reached == len(PHASES) - 1:
             progress(PHASES[-1][1], True)
-            break
+            return
         if phase == "failed" or proc.poll() is not None:
             tail = (config.data / "supervisor.log").read_text(errors="replace").strip().splitlines()[-15:]
-            down(config.name, config.data_dir)
+            if keep_store:
+                _stop_supervisor(config)
+                reset_runtime(config)
+                tail.append(f"the store is kept in {config.data}: `kubenet up --name {config.name}` tries again, "
+                            "`--fresh` starts an empty cluster")
+            else:
+                down(config.name, config.data_dir)
             raise ClusterError(f"cluster failed to start: {status.get('error', 'supervisor exited')}\n"
                                + "\n".join(tail))
         if time.monotonic() > deadline:
             raise ClusterError(f"cluster not ready after {timeout:.0f}s (phase {phase or 'starting'}); see "
                                f"{config.data / 'supervisor.log'} or run `kubenet status --name {config.name}`")
         time.sleep(0.05)
-    if not config.sandbox:
-        kubeconfig = _load_yaml(config.admin_kubeconfig)
-        target = Path(config.kubeconfig) if config.kubeconfig else _default_kubeconfig()
-        merge_kubeconfig(target, kubeconfig)
 
 
 def _load_yaml(path: Path) -> dict:
@@ -144,16 +208,28 @@ def _load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def _pod_uids(config: ClusterConfig) -> list[str]:
+def _store_rows(config: ClusterConfig, query: str) -> list[tuple]:
+    """Read the store of a cluster whose supervisor is not running (read-only: nothing is changed)."""
     db = config.data / "store.db"
     if not db.exists():
         return []
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        rows = conn.execute("SELECT value FROM objects WHERE key LIKE '/core/pods/%'").fetchall()
-        conn.close()
+        try:
+            return conn.execute(query).fetchall()
+        finally:
+            conn.close()
     except sqlite3.Error:
         return []
+
+
+def _object_count(config: ClusterConfig) -> int:
+    rows = _store_rows(config, "SELECT count(*) FROM objects")
+    return rows[0][0] if rows else 0
+
+
+def _pod_uids(config: ClusterConfig) -> list[str]:
+    rows = _store_rows(config, "SELECT value FROM objects WHERE key LIKE '/core/pods/%'")
     return [json.loads(v)["metadata"].get("uid", "") for (v,) in rows]
 
 
@@ -163,7 +239,7 @@ def _running_host_cluster(except_name: str) -> str | None:
             other = ClusterConfig.load(path.parent.name)
         except (OSError, ValueError, TypeError):
             continue
-        if other.name != except_name and not other.sandbox and _supervisor_pid(other):
+        if other.name != except_name and not other.sandbox and supervisor_pid(other):
             return other.name
     return None
 
@@ -180,25 +256,23 @@ def _protected_pids() -> set[int]:
     return pids
 
 
-def down(name: str, data_dir: str = "") -> list[str]:
-    """Remove every process, namespace, link, route, lease and file the cluster made. Returns what remained."""
-    try:
-        config = ClusterConfig.load(name, data_dir)
-        loaded = True
-    except (OSError, ValueError, TypeError):
-        config = ClusterConfig(name=name, data_dir=data_dir)
-        loaded = False
-    pid = _supervisor_pid(config)
+def _stop_supervisor(config: ClusterConfig) -> None:
+    pid = supervisor_pid(config)
     if pid:
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             if not _alive(pid):
                 break
             time.sleep(0.05)
-    # Every process the supervisor started (and the supervisor, if it would not stop) is in its cgroup.
+
+
+def _remove_pods_and_nodes(config: ClusterConfig) -> tuple[list[int], list[str]]:
+    """End every process the cluster started (they are all in its cgroup, the supervisor too if it would not
+    stop), then remove Pod and node netns, veths and /etc/netns files. Returns the pids that would not go and the
+    Pod UIDs (or 12-hex netns names) seen."""
     stuck = ClusterCgroup(config.name).kill_all()
     pod_uids = _pod_uids(config)
-    # Pods first (their processes by PID, found through their netns), then nodes, then the host side.
+    # Pods first (their processes by PID, found through their netns), then nodes.
     ours = _our_netns(config)
     protected = _protected_pids()
     for ns in sorted(ours, key=lambda n: not n.startswith(config.pod_netns_prefix())):
@@ -211,6 +285,38 @@ def down(name: str, data_dir: str = "") -> list[str]:
             shutil.rmtree(files, ignore_errors=True)
     for i, node in enumerate(config.node_names):
         NodeNetwork(config, node, i).delete()
+    return stuck, pod_uids
+
+
+def reset_runtime(config: ClusterConfig) -> list[str]:
+    """Before a crashed cluster resumes: what a reboot clears goes — its processes (through the cgroup), Pod
+    sandboxes, node netns — and with the sandboxes their IP leases and CNI results, Pod token files and the
+    crashed run's status. The store, pki, kubeconfigs, Pod logs and the host bridge stay. Returns what would not
+    go."""
+    stuck, _ = _remove_pods_and_nodes(config)
+    for leases in (config.data / "nodes").glob("*/cni/networks/*"):
+        # Every sandbox is gone, so every lease is released; last_reserved_ip stays, so the new sandboxes get
+        # addresses after it rather than one a Pod's stale status still shows (host-local's round robin).
+        store = LeaseStore(str(leases))
+        with store.locked():
+            for lease in store.leases():
+                store.release(lease)
+    for node_dir in (config.data / "nodes").glob("*/cni/cache"):
+        shutil.rmtree(node_dir, ignore_errors=True)
+    shutil.rmtree(config.data / "pods", ignore_errors=True)
+    return [f"process {p}" if p else f"cgroup {ClusterCgroup(config.name).path}" for p in stuck]
+
+
+def down(name: str, data_dir: str = "") -> list[str]:
+    """Remove every process, namespace, link, route, lease and file the cluster made. Returns what remained."""
+    try:
+        config = ClusterConfig.load(name, data_dir)
+        loaded = True
+    except (OSError, ValueError, TypeError):
+        config = ClusterConfig(name=name, data_dir=data_dir)
+        loaded = False
+    _stop_supervisor(config)
+    stuck, pod_uids = _remove_pods_and_nodes(config)
     # The sandbox netns may hold the user's own shells (`kubenet exec -- bash`): the cgroup kill above ended
     # everything the cluster started, so nothing is killed here just for being in that netns.
     if loaded or kernel.link_exists(config.bridge, config.sandbox_netns if config.sandbox else None):
@@ -233,46 +339,13 @@ def down(name: str, data_dir: str = "") -> list[str]:
             DATA_ROOT.rmdir()  # /var/lib/kubenet, once no cluster is left in it
         except OSError:
             pass
-    leftovers = [f"netns {ns}" for ns in _our_netns(config)] + [f"process {p}" for p in stuck]
+    cgroup = ClusterCgroup(config.name).path
+    leftovers = [f"netns {ns}" for ns in _our_netns(config)] + [f"process {p}" for p in stuck if p]
+    if cgroup is not None and cgroup.exists():
+        leftovers.append(f"cgroup {cgroup}")
     if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
         leftovers.append(f"netns {config.sandbox_netns}")
     return leftovers
-
-
-def status(name: str, data_dir: str = "") -> dict:
-    try:
-        config = ClusterConfig.load(name, data_dir)
-    except (OSError, ValueError):
-        return {"name": name, "exists": False, "healthy": False, "problems": [f'no cluster named "{name}"']}
-    st = _read_status(config)
-    problems = []
-    running = _supervisor_pid(config) is not None
-    if not running:
-        problems.append("supervisor is not running (run `kubenet down` then `kubenet up`)")
-    for node in config.node_names:
-        if not kernel.netns_exists(config.node_netns(node)):
-            problems.append(f"node {node}: network namespace {config.node_netns(node)} is missing")
-    for check, ok in (st.get("health") or {}).items():
-        if not ok:
-            problems.append(f"{check} is unhealthy")
-    return {"name": name, "exists": True, "sandbox": config.sandbox_netns, "phase": st.get("phase"),
-            "supervisor_pid": _supervisor_pid(config), "nodes": config.node_names,
-            "health": st.get("health") or {}, "kubeconfig": str(config.admin_kubeconfig),
-            "healthy": not problems and st.get("phase") == "ready", "problems": problems}
-
-
-def format_status(report: dict) -> str:
-    if not report.get("exists"):
-        return "\n".join(report["problems"])
-    lines = [f"cluster {report['name']}: {report.get('phase') or 'unknown'}"
-             + (f" (sandbox netns {report['sandbox']})" if report.get("sandbox") else ""),
-             f"  supervisor: {'pid ' + str(report['supervisor_pid']) if report['supervisor_pid'] else 'not running'}",
-             f"  nodes: {', '.join(report['nodes']) or '(none: control plane only)'}"]
-    for check, ok in sorted(report["health"].items()):
-        lines.append(f"  {check}: {'ok' if ok else 'FAILING'}")
-    for p in report["problems"]:
-        lines.append(f"  problem: {p}")
-    return "\n".join(lines)
 
 
 def exec_argv(name: str, data_dir: str, command: list[str]) -> tuple[list[str], dict]:

@@ -1,14 +1,24 @@
 """host-gw routing, as kindnet does it on kind: every node routes the others' podCIDRs via their node IPs,
-and the host routes each podCIDR, the service CIDR and LoadBalancer IPs to a node."""
+and the host routes each podCIDR, the service CIDR and LoadBalancer IPs to a node.
+
+Level-triggered, like kindnet's route reconciler: the routes wanted are computed from the Node and Service caches,
+the routes there are read back from the kernel (`ip route show`), and the difference is written. Any change to a
+Node or Service, and a periodic resync, runs that again; a failed write is retried with back-off (0.1 s doubling
+to 10 s) until the kernel holds what is wanted. Nothing is remembered as done before the kernel says so.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from kubenet.client.informer import Informer
+from kubenet.cluster import kernel
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 
 log = logging.getLogger(__name__)
+RESYNC_SECONDS = 30.0
+BACKOFF_START, BACKOFF_MAX = 0.1, 10.0
 
 
 def node_ip(node: dict) -> str | None:
@@ -18,55 +28,119 @@ def node_ip(node: dict) -> str | None:
     return None
 
 
+def _node_key(node: dict) -> tuple[str | None, str | None]:
+    return (node.get("spec") or {}).get("podCIDR"), node_ip(node)
+
+
+def _lb_ips(svc: dict) -> list[str]:
+    return [ing["ip"] for ing in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+            if ing.get("ip")]
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """The gateway routes of one device in one netns (None: the host's, or the sandbox's when there is one)."""
+    netns: str | None
+    dev: str
+
+    def read(self) -> dict[str, str]:
+        """dst → gateway of the `via` routes on dev (the connected and default routes are not ours to manage)."""
+        routes = {}
+        for line in kernel.ip("-4", "route", "show", "dev", self.dev, netns=self.netns).splitlines():
+            words = line.split()
+            if len(words) >= 3 and words[1] == "via" and words[0] != "default":
+                dst = words[0] if "/" in words[0] else f"{words[0]}/32"
+                routes[dst] = words[2]
+        return routes
+
+    def sync(self, wanted: dict[str, str]) -> list[str]:
+        """Write the difference; returns the errors (the other routes are still written)."""
+        actual = self.read()
+        errors = []
+        for dst, via in sorted(wanted.items()):
+            if actual.get(dst) != via:
+                try:
+                    kernel.ip("route", "replace", dst, "via", via, "dev", self.dev, netns=self.netns)
+                except kernel.KernelError as exc:
+                    errors.append(str(exc))
+        for dst in sorted(set(actual) - set(wanted)):
+            try:
+                kernel.ip("route", "del", dst, "dev", self.dev, netns=self.netns)
+            except kernel.KernelError as exc:
+                errors.append(str(exc))
+        return errors
+
+
 class Router:
-    def __init__(self, host: HostBridge, nodes: list[NodeNetwork], informer: Informer, services: Informer):
+    def __init__(self, host: HostBridge, nodes: list[NodeNetwork], informer: Informer, services: Informer,
+                 resync: float = RESYNC_SECONDS):
         self.host = host
         self.nodes = {n.name: n for n in nodes}
         self.informer = informer
-        self.programmed: dict[str, tuple[str, str]] = {}  # node → (podCIDR, node IP)
-        self.service_node_ip: str | None = None
-        self.lb_routes: set[str] = set()
-        informer.add_handlers(self._changed, lambda old, new: self._changed(new), None)
-        services.add_handlers(self._service, lambda old, new: self._service(new), lambda svc: self._service(svc))
         self.services = services
+        self.resync = resync
+        self.host_table = RouteTable(host.netns, host.config.bridge)
+        self._dirty = asyncio.Event()
+        self.synced = False  # the kernel held every wanted route at the end of the last pass
+        # Only what changes a route wakes the loop (a Node's heartbeat or most Service writes do not).
+        informer.add_handlers(self.kick, lambda old, new: _node_key(old) != _node_key(new) and self.kick(), self.kick)
+        services.add_handlers(lambda svc: _lb_ips(svc) and self.kick(),
+                              lambda old, new: _lb_ips(old) != _lb_ips(new) and self.kick(),
+                              lambda svc: _lb_ips(svc) and self.kick())
 
-    def _service(self, _svc: dict) -> None:
-        """LoadBalancer IPs are routed from the host to a node; any node's kube-proxy rules answer them."""
-        wanted = {ing["ip"] for svc in self.services.list()
-                  for ing in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-                  if ing.get("ip")}
-        gateway = next(iter(self.nodes.values())).ip if self.nodes else None
-        added, removed = wanted - self.lb_routes, self.lb_routes - wanted
-        self.lb_routes = wanted
-        if added or removed:
-            asyncio.get_running_loop().run_in_executor(None, self._program_lb, added, removed, gateway)
+    def kick(self, *_: object) -> None:
+        self._dirty.set()
 
-    def _program_lb(self, added: set[str], removed: set[str], gateway: str | None) -> None:
-        try:
-            for ip in added:
-                self.host.route_lb_ip(ip, gateway)
-            for ip in removed:
-                self.host.route_lb_ip(ip, None)
-        except Exception:
-            log.exception("LoadBalancer routes")
+    def wanted(self) -> dict[RouteTable, dict[str, str]]:
+        """Every route the cluster needs now, by table, from the caches."""
+        ips, cidrs = {}, {}
+        for node in self.informer.list():
+            name, (cidr, ip) = node["metadata"]["name"], _node_key(node)
+            if ip:
+                ips[name] = ip
+                if cidr:
+                    cidrs[name] = (cidr, ip)
+        host = {cidr: ip for cidr, ip in cidrs.values()}
+        # The host reaches ClusterIPs (and LoadBalancer IPs) through the first node's kube-proxy rules.
+        first = next((ips[name] for name in self.nodes if name in ips), None)
+        if first is not None:
+            host[self.host.config.service_cidr] = first
+            for svc in self.services.list():
+                for ip in _lb_ips(svc):
+                    host[f"{ip}/32"] = first
+        tables = {self.host_table: host}
+        for name, node in self.nodes.items():
+            tables[RouteTable(node.netns, "eth0")] = {cidr: ip for other, (cidr, ip) in cidrs.items()
+                                                       if other != name}
+        return tables
 
-    def _changed(self, node: dict) -> None:
-        cidr, ip = node["spec"].get("podCIDR"), node_ip(node)
-        name = node["metadata"]["name"]
-        if not cidr or not ip or self.programmed.get(name) == (cidr, ip):
-            return
-        self.programmed[name] = (cidr, ip)
-        asyncio.get_running_loop().run_in_executor(None, self._program, name, cidr, ip)
+    def sync(self, tables: dict[RouteTable, dict[str, str]]) -> list[str]:
+        """One level-triggered pass over what wanted() returned (blocking: run it in a thread)."""
+        errors = []
+        for table, routes in tables.items():
+            try:
+                errors += table.sync(routes)
+            except kernel.KernelError as exc:  # the table could not even be read (its netns is not there yet)
+                errors.append(str(exc))
+        self.synced = not errors
+        return errors
 
-    def _program(self, name: str, cidr: str, ip: str) -> None:
-        try:
-            self.host.route_pod_cidr(cidr, ip)
-            for other in self.nodes.values():
-                if other.name != name:
-                    other.route_peer_pod_cidr(cidr, ip)
-            if self.service_node_ip is None:
-                # The host reaches ClusterIPs through the first node's kube-proxy rules.
-                self.service_node_ip = ip
-                self.host.route_services(ip)
-        except Exception:
-            log.exception("routes for node %s", name)
+    async def run(self) -> None:
+        backoff = BACKOFF_START
+        while True:
+            if not (self.informer.has_synced() and self.services.has_synced()):
+                await asyncio.sleep(BACKOFF_START)  # an empty cache would mean "no routes at all"
+                continue
+            self._dirty.clear()
+            # The wanted routes come from the caches here, on the event loop that changes them; only the kernel
+            # work goes to a thread.
+            errors = await asyncio.to_thread(self.sync, self.wanted())
+            if errors:
+                log.warning("routes not programmed yet (retry in %.1fs): %s", backoff, "; ".join(errors))
+                wait, backoff = backoff, min(backoff * 2, BACKOFF_MAX)
+            else:
+                wait, backoff = self.resync, BACKOFF_START
+            try:
+                await asyncio.wait_for(self._dirty.wait(), wait)
+            except TimeoutError:
+                pass

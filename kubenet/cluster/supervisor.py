@@ -20,7 +20,7 @@ from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
 from kubenet.cluster import control_plane_pods
 from kubenet.cluster.cgroups import ClusterCgroup
-from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster.config import PRIVATE_UMASK, ClusterConfig, private_dir
 from kubenet.cluster.controlplane import ControlPlane, cluster_pki
 from kubenet.cluster.nodeports import LocalhostNodePorts
 from kubenet.cluster.routes import Router
@@ -54,7 +54,7 @@ class Supervisor:
 
     async def start(self) -> None:
         c = self.config
-        c.data.mkdir(parents=True, exist_ok=True)
+        private_dir(c.data)
         self._status("certificates")
         self.plane = ControlPlane(c, ["127.0.0.1", c.host_ip])
         self.plane.node_agents = self.kubelets
@@ -93,7 +93,8 @@ class Supervisor:
         nodes = Informer(client, "nodes")
         services = Informer(client, "services")
         slices = Informer(client, "endpointslices.discovery.k8s.io")
-        Router(self.host, self.nodes, nodes, services)
+        router = Router(self.host, self.nodes, nodes, services)
+        self.tasks.append(asyncio.create_task(router.run(), name="routes"))
         self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="kubenet")
     parser.add_argument("--data-dir", default="")
     args = parser.parse_args(argv)
+    os.umask(PRIVATE_UMASK)  # Pod processes get the usual 022 back (kubelet/spawn.py)
     config = ClusterConfig.load(args.name, args.data_dir)
     ClusterCgroup(config.name).join()  # everything started from here on is found by `kubenet down`
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

@@ -50,19 +50,6 @@ class HostBridge:
         kernel.ip_batch(cmds, self.netns)
         egress.create(c, self.netns)
 
-    def route_pod_cidr(self, cidr: str, node_ip: str) -> None:
-        kernel.ip("route", "replace", cidr, "via", node_ip, "dev", self.config.bridge, netns=self.netns)
-
-    def route_services(self, node_ip: str) -> None:
-        kernel.ip("route", "replace", self.config.service_cidr, "via", node_ip, "dev", self.config.bridge,
-                  netns=self.netns)
-
-    def route_lb_ip(self, ip: str, node_ip: str | None) -> None:
-        if node_ip:
-            kernel.ip("route", "replace", f"{ip}/32", "via", node_ip, "dev", self.config.bridge, netns=self.netns)
-        else:
-            kernel.ip("route", "del", f"{ip}/32", netns=self.netns, check=False)
-
     def delete(self) -> None:
         c = self.config
         if self.netns:
@@ -111,9 +98,6 @@ class NodeNetwork:
         for key, value in (("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"),
                            ("net.ipv4.conf.all.route_localnet", "1")):
             kernel.sysctl(key, value, self.netns)
-
-    def route_peer_pod_cidr(self, cidr: str, peer_ip: str) -> None:
-        kernel.ip("route", "replace", cidr, "via", peer_ip, "dev", "eth0", netns=self.netns)
 
     def delete(self) -> None:
         if kernel.netns_exists(self.netns):

@@ -21,7 +21,7 @@ from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.static_pods import StaticPods, is_mirror_pod
 from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
-from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
+from kubenet.kubelet.tokens import TOKEN_FILE_MODE, TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)
 LEASE_DURATION = 40
@@ -239,10 +239,12 @@ class Kubelet:
         return directory
 
     def _write_service_account_files(self, directory: Path, token: str, namespace: str) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "token").write_text(token)
-        (directory / "ca.crt").write_bytes((self.config.data / "pki" / "ca.crt").read_bytes())
-        (directory / "namespace").write_text(namespace)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name, text in (("token", token), ("ca.crt", (self.config.data / "pki" / "ca.crt").read_text()),
+                           ("namespace", namespace)):
+            fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, TOKEN_FILE_MODE)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
 
     # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cni.errors import CNIError
 from kubenet.apiserver.errors import APIError
-from kubenet.kubelet import probes
+from kubenet.kubelet import probes, recovery
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.dns import pod_hosts_file, pod_resolv_conf
 from kubenet.kubelet.images import catalog
@@ -63,6 +63,8 @@ class PodWorker:
         self._sandbox_retry_at = 0.0
         self._sandbox_backoff = 1.0
         self._tasks: set[asyncio.Task] = set()
+        self.ended: list[dict] | None = None  # container statuses of a Never Pod that ended with its node
+        recovery.carry_over(self)  # a Pod started before the node's last restart: restartCount, lastState, ended
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,6 +108,9 @@ class PodWorker:
     async def sync(self) -> None:
         if self.pod["metadata"].get("deletionTimestamp"):
             await self.terminate()
+            return
+        if self.ended is not None:  # a restartPolicy Never Pod whose node restarted: it stays ended (recovery.py)
+            await self.write_status()
             return
         if self.sandbox is None:
             if time.monotonic() < self._sandbox_retry_at:

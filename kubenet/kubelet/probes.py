@@ -22,6 +22,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.kubelet.spawn import with_pod_umask
 
 log = logging.getLogger(__name__)
 PROBE_TYPES = (("startupProbe", "Startup"), ("readinessProbe", "Readiness"), ("livenessProbe", "Liveness"))
@@ -164,7 +165,8 @@ async def exec_command(enter_argv: list[str], command: list[str], env: dict | No
     """pkg/probe/exec: exit 0 is a success; the combined output is the message."""
     if not command:
         raise ProbeError("missing command in exec probe")
-    proc = await asyncio.create_subprocess_exec(*enter_argv, *command, stdin=asyncio.subprocess.DEVNULL,
+    proc = await asyncio.create_subprocess_exec(*with_pod_umask([*enter_argv, *command]),
+                                                stdin=asyncio.subprocess.DEVNULL,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
                                                 env=env, start_new_session=True)
     try:

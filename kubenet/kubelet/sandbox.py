@@ -76,10 +76,13 @@ class PodSandbox:
         return self.ip
 
     def write_files(self, resolv_conf: str, hosts: str) -> None:
+        # World-readable like the /etc files they stand for (the kubelet runs under a 077 umask): a program in the
+        # Pod that drops root must still resolve names.
         self.etc_dir.mkdir(parents=True, exist_ok=True)
-        (self.etc_dir / "resolv.conf").write_text(resolv_conf)
-        (self.etc_dir / "hosts").write_text(hosts)
-        (self.etc_dir / "hostname").write_text(self.hostname + "\n")
+        self.etc_dir.chmod(0o755)
+        for name, text in (("resolv.conf", resolv_conf), ("hosts", hosts), ("hostname", self.hostname + "\n")):
+            (self.etc_dir / name).write_text(text)
+            (self.etc_dir / name).chmod(0o644)
 
     async def start_pause(self, service_account_dir: Path | None = None) -> int:
         """Start the pause process in the Pod's netns (the node's, for hostNetwork Pods) with its own UTS and

@@ -13,6 +13,14 @@ import subprocess
 
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 _LIMIT = 2 ** 16  # asyncio.streams' default buffer limit, as create_subprocess_exec uses
+# Pod processes get a container runtime's default umask, not the supervisor's private 077 (runc's default is 022).
+POD_UMASK = 0o022
+
+
+def with_pod_umask(argv: list[str]) -> list[str]:
+    """argv run under POD_UMASK, for processes started through uvloop's subprocess_exec (which refuses `umask=`):
+    a shell sets it and execs the command, so the pid and stdio stay the command's."""
+    return ["/bin/sh", "-c", f'umask {POD_UMASK:03o} && exec "$0" "$@"', *argv]
 
 
 def _pidfd_supported() -> bool:
@@ -63,10 +71,11 @@ async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, env: dict | No
     """Like asyncio.create_subprocess_exec for the arguments the kubelet passes (stdout/stderr may be PIPE)."""
     loop = asyncio.get_running_loop()
     if not PIDFD:
-        return await asyncio.create_subprocess_exec(*argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env,
-                                                    cwd=cwd, start_new_session=start_new_session)
+        return await asyncio.create_subprocess_exec(*with_pod_umask(list(argv)), stdin=stdin, stdout=stdout,
+                                                    stderr=stderr, env=env, cwd=cwd,
+                                                    start_new_session=start_new_session)
     popen = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, bufsize=0,  # noqa: ASYNC220 - vfork is the point (see above)
-                             start_new_session=start_new_session)
+                             start_new_session=start_new_session, umask=POD_UMASK)
     proc = Process(popen, os.pidfd_open(popen.pid), loop)
     try:
         if popen.stdout is not None:

@@ -62,9 +62,14 @@ def pod_status(worker) -> dict:
     pod = worker.pod
     old = pod.get("status") or {}
     now = now_rfc3339()
-    statuses = [_container_status(worker, s) for s in worker.containers.values()]
-    init_statuses = [_container_status(worker, s, init=True) for s in worker.init_containers]
-    phase = _phase(worker, statuses)
+    if worker.ended is not None:  # its containers ended with the node (kubelet/recovery.py)
+        statuses, init_statuses = worker.ended, old.get("initContainerStatuses") or []
+        ended = [s["state"].get("terminated") for s in statuses]
+        phase = "Succeeded" if all(t and t.get("exitCode") == 0 for t in ended) else "Failed"
+    else:
+        statuses = [_container_status(worker, s) for s in worker.containers.values()]
+        init_statuses = [_container_status(worker, s, init=True) for s in worker.init_containers]
+        phase = _phase(worker, statuses)
     containers_ready = bool(statuses) and all(s["ready"] for s in statuses)
     terminal = phase in ("Succeeded", "Failed")
     conds = {

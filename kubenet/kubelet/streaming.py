@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 
 from kubenet.kubelet.logs import read_logs
+from kubenet.kubelet.spawn import with_pod_umask
 
 __all__ = ["AttachSession", "ExecProcess", "PtyReader", "StreamError", "read_logs"]  # kubelet.py imports read_logs
 
@@ -96,12 +97,12 @@ class ExecProcess:
             self.master = master
             # `setsid --ctty` makes the pty the session's controlling terminal (job control, ^C), then execs.
             self.proc = await asyncio.create_subprocess_exec(
-                "setsid", "--ctty", *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env)
+                "setsid", "--ctty", *with_pod_umask(self.argv), stdin=slave, stdout=slave, stderr=slave, env=self.env)
             os.close(slave)
             os.set_blocking(master, False)
         else:
             self.proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                *with_pod_umask(self.argv), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, env=self.env, start_new_session=True)
 
     def resize(self, width: int, height: int) -> None:

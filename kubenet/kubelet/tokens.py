@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 TOKEN_TTL_SECONDS = 3607  # the kubelet's default expirationSeconds for kube-api-access-* (sa_tokens.issue's ttl)
 REFRESH_FRACTION = 0.8
 RETRY_SECONDS = 10.0
-TOKEN_FILE_MODE = 0o644  # the projected volume's defaultMode 420
+# The projected volume's defaultMode is 0644, but on a real node only root can enter the volume's directory under
+# /var/lib/kubelet/pods; here the files themselves are private (Pod processes run as root, so they still read them).
+TOKEN_FILE_MODE = 0o600
 
 
 async def refresh_token_file(directory: Path, issue: Callable[[], str]) -> None:

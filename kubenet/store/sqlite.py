@@ -5,10 +5,13 @@ On open, the revision counter and the compaction point are read back, so watches
 Each event row keeps the previous object too (`prev`, NULL for ADDED), so a selector watch replayed after a
 restart still tells a label change apart; a database from before that column gains it on open (its older
 rows have no previous object).
+The database holds Secrets: it is made 0600 before SQLite opens it, whatever the umask, and SQLite gives its
+-wal and -shm files the database file's mode (os_unix.c findCreateFileMode).
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 
@@ -26,6 +29,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+        _make_private(path)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -80,3 +84,14 @@ class SQLiteStore(Store):
     def _compact_before(self, revision: int) -> None:
         self.db.execute("DELETE FROM events WHERE rev <= ?", (revision,))
         self.db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('compacted', ?)", (revision,))
+
+
+def _make_private(path: str) -> None:
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):  # a database from before files were private
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass

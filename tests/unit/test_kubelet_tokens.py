@@ -19,7 +19,7 @@ def test_refresh_replaces_the_token_file_atomically(tmp_path):
     (tmp_path / "namespace").write_text("default")
     asyncio.run(refresh_token_file(tmp_path, lambda: "new"))
     assert (tmp_path / "token").read_text() == "new"
-    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600  # private, like every file kubenet writes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["namespace", "token"]  # no temporary file left
 
 

@@ -128,3 +128,24 @@ def test_events_replayed_at_the_start_do_not_count_against_the_cap(store, monkey
     watcher = store.watch("/core/configmaps/", from_revision=1)
     store.create("/core/configmaps/default/last", pod("last"))
     assert not watcher.closed and len(watcher._queue) == 12
+
+
+def test_store_files_are_private_whatever_the_umask(tmp_path):
+    """store.db holds Secrets: it and its -wal/-shm files are 0600 under a permissive umask, and a database made
+    before files were private is tightened on open."""
+    import os
+    import stat
+
+    from kubenet.store import SQLiteStore
+    old = os.umask(0o022)
+    try:
+        (tmp_path / "old.db").touch(mode=0o644)
+        for name in ("new.db", "old.db"):
+            store = SQLiteStore(str(tmp_path / name))
+            store.db.execute("CREATE TABLE IF NOT EXISTS t (x)")  # WAL and shm exist once something is written
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob(f"{name}*")}
+            store.close()
+            assert set(modes) >= {name, f"{name}-wal", f"{name}-shm"}
+            assert set(modes.values()) == {0o600}, modes
+    finally:
+        os.umask(old)
