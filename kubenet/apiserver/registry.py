@@ -230,8 +230,16 @@ class Registry:
     # --- delete --------------------------------------------------------------------------------------
     def delete(self, kind: Kind, namespace: str | None, name: str, options: dict | None = None,
                dry_run: bool = False) -> dict:
+        return self.delete_object(kind, namespace, name, options, dry_run)[0]
+
+    def delete_object(self, kind: Kind, namespace: str | None, name: str, options: dict | None = None,
+                      dry_run: bool = False) -> tuple[dict, bool]:
+        """The DELETE answer and whether the object is gone (generic registry Store.Delete).
+
+        Gone: the deleted object for kinds whose storage sets ReturnDeletedObject, else a Success Status.
+        Still held by finalizers or a grace period: the object as now stored, with its deletionTimestamp."""
         if kind == EVENTS_V1_EVENT:  # event view
-            return self.event_view.delete(namespace, name, options, dry_run)
+            return self.event_view.delete(namespace, name, options, dry_run), True
         options = options or {}
         obj = self.get(kind, namespace, name)
         meta = obj["metadata"]
@@ -246,6 +254,8 @@ class Registry:
         policy = options.get("propagationPolicy")
         if options.get("orphanDependents") is True:
             policy = "Orphan"
+        elif options.get("orphanDependents") is False:
+            policy = "Foreground"
         finalizers = list(meta.get("finalizers") or [])
         if policy == "Foreground" and "foregroundDeletion" not in finalizers:
             finalizers.append("foregroundDeletion")
@@ -256,9 +266,15 @@ class Registry:
             obj.setdefault("status", {})["phase"] = "Terminating"
         graceful = grace > 0 or bool(finalizers) or (kind.kind == "Namespace" and obj["spec"].get("finalizers"))
         if not graceful:
+            if kind.kind == "Pod":
+                # The pod strategy always deletes gracefully, with a period of 0 here: the object is marked
+                # (deletionTimestamp now, grace 0) and then removed, so that is the object answered.
+                if meta.get("deletionGracePeriodSeconds") != 0:
+                    meta["deletionTimestamp"] = now_rfc3339()
+                meta["deletionGracePeriodSeconds"] = 0
             if dry_run:
-                return obj
-            return self._remove(kind, obj, status=True)
+                return self._finalize_delete(kind, obj), True
+            return self._remove(kind, obj, status=True), True
         if not meta.get("deletionTimestamp") or (grace < (meta.get("deletionGracePeriodSeconds") or 0)):
             deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=grace)
             meta["deletionTimestamp"] = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -267,8 +283,8 @@ class Registry:
         if not finalizers:
             meta.pop("finalizers")
         if dry_run:
-            return obj
-        return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"])
+            return obj, False
+        return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"]), False
 
     def _grace_period(self, kind: Kind, obj: dict, requested) -> int:
         if kind.kind != "Pod":
@@ -289,6 +305,18 @@ class Registry:
             self.services.release_unused(gone, None)
         if not status:
             return gone
+        if kind.kind == "Pod":  # the final state the delete wrote before removing it
+            for f in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+                gone["metadata"][f] = meta[f]
+        return self._finalize_delete(kind, gone)
+
+    @staticmethod
+    def _finalize_delete(kind: Kind, gone: dict) -> dict:
+        """Store.finalizeDelete: the object itself where the storage sets ReturnDeletedObject, else a Success
+        Status whose details name the object (details.kind is the resource, as upstream sets it)."""
+        if kind.kind in strategies.RETURN_DELETED_OBJECT:
+            return gone
+        meta = gone["metadata"]
         details = {"name": meta["name"], "kind": kind.plural, "uid": meta.get("uid")}
         if kind.group:
             details["group"] = kind.group

@@ -347,7 +347,11 @@ class APIServer:
             listed = self.registry.delete_collection(t.kind, t.namespace, request.query.get("labelSelector"),
                                                      request.query.get("fieldSelector"), options, dry)
             return json_response(listed)
-        return json_response(self.registry.delete(t.kind, t.namespace, t.name, options, dry))
+        answer, deleted = self.registry.delete_object(t.kind, t.namespace, t.name, options, dry)
+        # 202 only when the object stays and the client asked for cascading with orphanDependents=false
+        # (apiserver endpoints/handlers/delete.go); a Pod in its grace period or a terminating Namespace is 200.
+        accepted = not deleted and options.get("orphanDependents") is False
+        return json_response(answer, 202 if accepted else 200)
 
     @staticmethod
     def _with_warnings(resp: web.Response, warnings: list[str]) -> web.Response:

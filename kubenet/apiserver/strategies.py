@@ -13,6 +13,10 @@ from kubenet.apiserver.allocators import AllocationError, ClusterIPAllocator, No
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
                     "NetworkPolicy", "Pod", "Service"}
 
+# Kinds whose REST storage sets ReturnDeletedObject: a DELETE answers the deleted object, not a Status
+# (pkg/registry/core/{pod,service,namespace,serviceaccount}/storage; every other served kind's storage does not).
+RETURN_DELETED_OBJECT = {"Pod", "Service", "Namespace", "ServiceAccount"}
+
 
 def _spec_part(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
