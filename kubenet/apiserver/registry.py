@@ -14,7 +14,7 @@ from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
-from kubenet.apiserver import errors, strategies
+from kubenet.apiserver import errors, service_update, strategies
 from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
@@ -205,9 +205,11 @@ class Registry:
             if kind.namespaced:
                 meta["namespace"] = old["metadata"].get("namespace")
             if kind.kind == "Service":
-                strategies.keep_allocations(obj, old)
+                service_update.prepare_service_update(obj, old)
             defaults.apply_defaults(kind, obj)
             strategies.prepare_update(kind.kind, obj, old, kind.has_status)
+            if kind.kind == "Service":
+                service_update.drop_type_dependent_fields(obj["spec"], old.get("spec") or {})
             new = obj
         if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
             new["metadata"]["managedFields"] = old["metadata"]["managedFields"]

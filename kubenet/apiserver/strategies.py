@@ -62,23 +62,6 @@ def prepare_status_update(new: dict, old: dict) -> dict:
     return merged
 
 
-def keep_allocations(new: dict, old: dict) -> None:
-    """An update that leaves out the allocated clusterIP(s) or nodePorts keeps them (Service REST storage)."""
-    spec, old_spec = new.setdefault("spec", {}), old.get("spec", {})
-    if spec.get("type", "ClusterIP") == "ExternalName":
-        return
-    for f in ("clusterIP", "clusterIPs"):
-        if not spec.get(f) and old_spec.get(f):
-            spec[f] = old_spec[f]
-    old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old_spec.get("ports") or []}
-    if spec.get("type") in ("NodePort", "LoadBalancer"):
-        for p in spec.get("ports") or []:
-            if not p.get("nodePort") and old_ports.get((p.get("port"), p.get("protocol", "TCP"))):
-                p["nodePort"] = old_ports[(p.get("port"), p.get("protocol", "TCP"))]
-    if not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
-        spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
-
-
 def _qos_class(pod: dict) -> str:
     containers = (pod.get("spec") or {}).get("containers") or []
     requests_any = limits_all = False
