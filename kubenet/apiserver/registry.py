@@ -14,7 +14,7 @@ from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
-from kubenet.apiserver import errors, service_update, strategies
+from kubenet.apiserver import errors, sa_admission, service_update, strategies
 from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
@@ -48,6 +48,11 @@ class Registry:
             raise errors.namespace_not_found(namespace) from None
         if ns.get("metadata", {}).get("deletionTimestamp") or ns.get("status", {}).get("phase") == "Terminating":
             raise errors.forbidden_namespace_terminating(kind, name, namespace)
+
+    def _service_account(self, namespace: str | None, pod_spec: dict) -> dict | None:
+        """The Pod's ServiceAccount, if it exists yet (the admission plugin reads it for automount)."""
+        name = pod_spec.get("serviceAccountName") or "default"
+        return self.store._read(object_key("", "serviceaccounts", namespace or "", name))
 
     def _validate(self, kind: Kind, obj: dict, old: dict | None = None) -> None:
         errs = validation.validate(kind, obj, old)
@@ -152,6 +157,7 @@ class Registry:
         defaults.apply_defaults(kind, obj)
         if kind.kind == "Pod":
             defaults.default_tolerations(obj)  # the DefaultTolerationSeconds admission plugin
+            sa_admission.admit_pod(obj, self._service_account(meta.get("namespace"), obj["spec"]))
         strategies.prepare_create(kind.kind, obj)
         self._validate(kind, obj)
         if name:
