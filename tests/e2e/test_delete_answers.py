@@ -130,3 +130,17 @@ def test_kubectl_delete_prints_what_it_printed_before(control_plane):
     kubectl("create", "configmap", "kd-cm")
     assert kubectl("delete", "svc", "kd-svc").strip() == 'service "kd-svc" deleted'
     assert kubectl("delete", "cm", "kd-cm").strip() == 'configmap "kd-cm" deleted'
+
+
+def test_a_scheduled_pod_comes_back_in_its_grace_period_then_goes_with_grace_zero(control_plane):
+    _create(control_plane, f"{NS}/pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "graceful"},
+                                          "spec": {"nodeName": "ghost-node",
+                                                   "containers": [{"name": "c", "image": "nginx"}]}})
+    status, answer = call(control_plane, "DELETE", f"{NS}/pods/graceful")
+    assert status == 200 and answer["kind"] == "Pod"
+    assert answer["metadata"]["deletionGracePeriodSeconds"] == 30 and answer["metadata"]["deletionTimestamp"]
+    assert call(control_plane, "GET", f"{NS}/pods/graceful")[0] == 200  # the kubelet has yet to stop it
+    status, answer = call(control_plane, "DELETE", f"{NS}/pods/graceful",
+                          json.dumps({"gracePeriodSeconds": 0}).encode())
+    assert status == 200 and answer["kind"] == "Pod" and answer["metadata"]["deletionGracePeriodSeconds"] == 0
+    assert call(control_plane, "GET", f"{NS}/pods/graceful")[0] == 404
