@@ -4,9 +4,10 @@ streamed back (what `kubectl cluster-info` links to and `kubectl proxy` users br
 
 Where to go follows the REST storage (pkg/registry/core/service/storage ResourceLocation, pkg/registry/core/pod
 ResourceLocation); how, the apimachinery proxy (util/proxy upgradeaware.go, transport.go): a GET of the bare
-.../proxy is redirected to .../proxy/, X-Forwarded-* headers are added, a redirect from the backend is rewritten
-under the proxy prefix, and a backend that cannot be reached is a 503 in plain text. The API server runs where the
-host routes reach every Pod IP. Not done: rewriting links inside HTML bodies, and protocol upgrades (WebSocket).
+.../proxy is redirected to .../proxy/, X-Forwarded-* headers are added, a redirect from the backend and the links
+in an HTML page are rewritten under the proxy prefix (proxy_html.py), and a backend that cannot be reached is a 503
+in plain text. The API server runs where the host routes reach every Pod IP. Not done: protocol upgrades
+(WebSocket).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from kubenet.api.kinds import by_resource
-from kubenet.apiserver import errors
+from kubenet.apiserver import errors, proxy_html
 
 PODS, SERVICES, ENDPOINTS = by_resource("", "pods"), by_resource("", "services"), by_resource("", "endpoints")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
@@ -189,12 +190,26 @@ class Proxy:
             for k, v in upstream.headers.items():
                 if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
                     reply.headers.add(k, v)
+
+            def rewrite(url: str) -> str:
+                return proxy_html.rewrite_url(url, host, request.host, prefix)
+            page = None
             if "Location" in upstream.headers:
-                reply.headers["Location"] = _rewrite_location(upstream.headers["Location"], host, request.host, prefix)
-            if upstream.content_length is not None:
+                reply.headers["Location"] = rewrite(upstream.headers["Location"])
+            elif upstream.content_type == "text/html" and request.method != "HEAD":
+                # Links in a page are rewritten to stay under the proxy (which needs the whole page).
+                body = await upstream.read()
+                page = proxy_html.rewrite_body(body, upstream.headers.get("Content-Encoding", ""), rewrite)
+                if page is None:
+                    page = body  # an encoding the rewriter does not read: passed on as it is
+            if page is not None:
+                reply.content_length = len(page)
+            elif upstream.content_length is not None:
                 reply.content_length = upstream.content_length
             await reply.prepare(request)
-            if request.method != "HEAD":
+            if page is not None:
+                await reply.write(page)
+            elif request.method != "HEAD":
                 async for chunk in upstream.content.iter_any():
                     await reply.write(chunk)
             await reply.write_eof()
@@ -208,13 +223,3 @@ def _split_raw_path(request: web.Request) -> tuple[str, str]:
     prefix = "/".join(segments[:8])
     rest = segments[8:]
     return prefix, ("/" + "/".join(rest)) if rest else ""
-
-
-def _rewrite_location(location: str, backend: str, api_host: str, prefix: str) -> str:
-    """Transport.rewriteURL: a redirect to the backend itself (or a host-relative one) stays under the proxy."""
-    parts = urlsplit(location)
-    if (parts.netloc and parts.netloc not in (backend, api_host)) or not parts.path.startswith("/"):
-        return location
-    if parts.path.startswith(prefix):
-        return location
-    return urlunsplit(("", "", prefix + parts.path, parts.query, parts.fragment))

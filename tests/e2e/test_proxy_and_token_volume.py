@@ -58,6 +58,10 @@ def test_get_raw_reaches_a_service_and_a_pod(cluster):
     # No port: the first container port the Pod declares (8080).
     assert k("get", "--raw", f"{NS}/pods/{pod}/proxy/hostname") == pod
     assert k("get", "--raw", f"{NS}/pods/{pod}:8080/proxy/echo?msg=pod") == "pod"
+    # An HTML page (whose links the proxy rewrites) arrives whole.
+    k("run", "page", "--image=nginx", "--port=80")
+    wait_for(lambda: "<title>Welcome to nginx!</title>" in k("get", "--raw", f"{NS}/pods/page/proxy/", check=False),
+             timeout=30, what="the nginx page through the pod proxy")
 
 
 def test_errors_are_the_real_servers(cluster, kubectl_proxy):
