@@ -146,6 +146,7 @@ class Registry:
             meta["namespace"] = namespace or meta.get("namespace")
         else:
             meta.pop("namespace", None)
+        admitted_as = meta.get("name") or meta.get("generateName") or "Unknown"  # admission runs before naming
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
         name = meta.get("name", "")
@@ -157,7 +158,12 @@ class Registry:
         defaults.apply_defaults(kind, obj)
         if kind.kind == "Pod":
             defaults.default_tolerations(obj)  # the DefaultTolerationSeconds admission plugin
-            sa_admission.admit_pod(obj, self._service_account(meta.get("namespace"), obj["spec"]))
+            account = self._service_account(meta.get("namespace"), obj["spec"])
+            if account is None and obj["spec"].get("serviceAccountName", "default") != "default":
+                self._check_namespace(kind, meta.get("namespace"), admitted_as)  # NamespaceLifecycle comes first
+                raise sa_admission.missing_service_account(admitted_as, meta.get("namespace"),
+                                                           obj["spec"]["serviceAccountName"])
+            sa_admission.admit_pod(obj, account)
         strategies.prepare_create(kind.kind, obj)
         self._validate(kind, obj)
         if name:

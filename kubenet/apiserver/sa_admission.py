@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 
+from kubenet.apiserver import errors
+
 VOLUME_PREFIX = "kube-api-access-"
 MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
@@ -32,6 +34,15 @@ def should_automount(pod: dict, service_account: dict | None) -> bool:
         return bool(pod_choice)
     sa_choice = (service_account or {}).get("automountServiceAccountToken")
     return sa_choice is not False
+
+
+def missing_service_account(pod_name: str, namespace: str, name: str) -> errors.APIError:
+    """The plugin refuses a Pod whose ServiceAccount does not exist (admission.NewForbidden; the Pod is named as
+    admission sees it, before generateName is filled in). The `default` one is not refused here: the real plugin
+    waits ~1 s for the controller to make it, which this synchronous registry cannot, so it goes on without it."""
+    return errors.APIError(403, "Forbidden", f'pods "{pod_name}" is forbidden: error looking up service account '
+                                             f'{namespace}/{name}: serviceaccount "{name}" not found',
+                           {"name": pod_name, "kind": "pods"})
 
 
 def admit_pod(pod: dict, service_account: dict | None) -> None:

@@ -106,3 +106,21 @@ def test_the_kubelet_writes_what_the_volume_projects(registry, tmp_path):
 def test_a_pod_without_a_token_volume_gets_no_mount(registry):
     created = registry.create(POD, "default", pod("none", automountServiceAccountToken=False))
     assert projected.token_volumes(created) == []
+
+
+def test_a_pod_naming_a_missing_service_account_is_forbidden(registry):
+    with pytest.raises(APIError) as err:
+        registry.create(POD, "default", pod("lost", serviceAccountName="ghost"))
+    assert err.value.code == 403 and err.value.message == (
+        'pods "lost" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found')
+    generated = pod()
+    generated["metadata"] = {"generateName": "web-5d8f-"}
+    generated["spec"]["serviceAccountName"] = "ghost"
+    with pytest.raises(APIError) as err:
+        registry.create(POD, "default", generated)
+    assert err.value.message.startswith('pods "web-5d8f-" is forbidden: error looking up service account')
+    with pytest.raises(APIError) as err:
+        registry.create(POD, "nowhere", pod("lost", serviceAccountName="ghost"))
+    assert err.value.code == 404  # the namespace is looked at first
+    registry.create(SA, "default", {"metadata": {"name": "ghost"}})
+    assert registry.create(POD, "default", pod("found", serviceAccountName="ghost"))["spec"]["volumes"]
