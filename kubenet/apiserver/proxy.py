@@ -6,8 +6,7 @@ Where to go follows the REST storage (pkg/registry/core/service/storage Resource
 ResourceLocation); how, the apimachinery proxy (util/proxy upgradeaware.go, transport.go): a GET of the bare
 .../proxy is redirected to .../proxy/, X-Forwarded-* headers are added, a redirect from the backend and the links
 in an HTML page are rewritten under the proxy prefix (proxy_html.py), and a backend that cannot be reached is a 503
-in plain text. The API server runs where the host routes reach every Pod IP. Not done: protocol upgrades
-(WebSocket).
+in plain text; a WebSocket is relayed (proxy_ws.py). The API server runs where the host routes reach every Pod IP.
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from kubenet.api.kinds import by_resource
-from kubenet.apiserver import errors, proxy_html
+from kubenet.apiserver import errors, proxy_html, proxy_ws
 
 PODS, SERVICES, ENDPOINTS = by_resource("", "pods"), by_resource("", "services"), by_resource("", "endpoints")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
@@ -179,6 +178,8 @@ class Proxy:
         body = await request.read() if request.body_exists else None  # sent with its length: not every backend
         # reads a chunked request
         try:
+            if proxy_ws.is_websocket(request):
+                return await proxy_ws.relay(self.session(), request, url, headers)
             upstream = await self.session().request(request.method, url, headers=headers, data=body,
                                                     allow_redirects=False)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:

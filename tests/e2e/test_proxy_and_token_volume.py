@@ -36,6 +36,7 @@ def kubectl_proxy(cluster):
 
     def curl(path: str, *flags: str) -> str:
         return cluster.host("curl", "-s", "-m", "10", *flags, f"http://127.0.0.1:{port}{path}").stdout
+    curl.port = port
     try:
         wait_for(lambda: cluster.host("curl", "-s", f"http://127.0.0.1:{port}/version").returncode == 0,
                  what="kubectl proxy")
@@ -111,6 +112,41 @@ def test_kubectl_proxy_and_curl(cluster, kubectl_proxy):
     kubectl_proxy(f"{base}/redirect?location=/put", "-X", "PUT")
     pod = echo_pod(cluster)["metadata"]["name"]
     assert "PUT /redirect?msg=/put" in cluster.kubectl("logs", pod)
+
+
+WS_ECHO = """
+from aiohttp import web
+async def echo(request):
+    ws = web.WebSocketResponse(protocols=["echo.v1"])
+    await ws.prepare(request)
+    async for msg in ws:
+        await ws.send_str("echo:" + msg.data)
+    return ws
+app = web.Application(); app.router.add_get("/ws", echo)
+web.run_app(app, port=8765, print=None)
+"""
+WS_CLIENT = """
+import asyncio, sys, aiohttp
+async def main():
+    async with aiohttp.ClientSession() as s:
+        async with s.ws_connect(sys.argv[1], protocols=["echo.v1"]) as ws:
+            await ws.send_str("hi")
+            print(ws.protocol, (await ws.receive(timeout=5)).data)
+asyncio.run(main())
+"""
+
+
+def test_a_websocket_through_kubectl_proxy(cluster, kubectl_proxy):
+    k = cluster.kubectl
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ws"}, "spec": {"containers": [
+        {"name": "ws", "image": "python:3.11-slim", "command": ["python3", "-c", WS_ECHO],
+         "ports": [{"containerPort": 8765}]}]}}
+    k("apply", "-f", "-", input=json.dumps(manifest))
+    wait_for(lambda: kubectl_proxy(f"{NS}/pods/ws/proxy/nothing", "-o", "/dev/null", "-w", "%{http_code}") == "404",
+             timeout=30, what="the websocket pod's server")
+    port = kubectl_proxy.port
+    out = cluster.host("python3", "-c", WS_CLIENT, f"ws://127.0.0.1:{port}{NS}/pods/ws:8765/proxy/ws")
+    assert out.stdout.strip() == "echo.v1 echo:hi", out.stdout + out.stderr
 
 
 def test_cluster_info_links_to_the_dns_service_proxy(cluster):
