@@ -214,7 +214,7 @@ class Kubelet:
             token = volume.token_source
             issue = await self._token_issuer(pod, token)
             token_path = token.get("path") or "token"
-            files[token_path] = (issue().encode(), volume.default_mode)
+            files[token_path] = issue().encode()
             # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
             await asyncio.to_thread(projected.write_files, directory, files)
             # Like the kubelet's projected token: rewritten at 80 % of its lifetime for as long as the Pod runs.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubenet.kubelet.env import pod_field_value
+from kubenet.kubelet.tokens import TOKEN_FILE_MODE
 
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 
@@ -23,10 +24,6 @@ class TokenVolume:
     name: str
     projected: dict
     mount_paths: list[str] = field(default_factory=list)
-
-    @property
-    def default_mode(self) -> int:
-        return int(self.projected.get("defaultMode", 0o644))
 
     @property
     def token_source(self) -> dict:
@@ -52,10 +49,10 @@ def volume_dir(pod_dir: Path, volume: TokenVolume) -> Path:
     return pod_dir / "volumes" / "kubernetes.io~projected" / volume.name
 
 
-async def projected_files(kubelet, pod: dict, volume: TokenVolume) -> dict[str, tuple[bytes, int]]:
-    """Every file of the volume but the token: relative path → (content, mode)."""
+async def projected_files(kubelet, pod: dict, volume: TokenVolume) -> dict[str, bytes]:
+    """Every file of the volume but the token: relative path → content."""
     namespace = pod["metadata"].get("namespace", "")
-    files: dict[str, tuple[bytes, int]] = {}
+    files: dict[str, bytes] = {}
     for source in volume.projected.get("sources") or []:
         if source.get("configMap") is not None:
             ref = source["configMap"]
@@ -63,12 +60,12 @@ async def projected_files(kubelet, pod: dict, volume: TokenVolume) -> dict[str, 
             items = ref.get("items") or [{"key": k, "path": k} for k in data]
             for item in items:
                 if item.get("key") in data:
-                    files[item["path"]] = (data[item["key"]].encode(), item.get("mode", volume.default_mode))
+                    files[item["path"]] = data[item["key"]].encode()
         for item in (source.get("downwardAPI") or {}).get("items") or []:
             path = (item.get("fieldRef") or {}).get("fieldPath")
             if path:
                 value = pod_field_value(pod, path, "", kubelet.node_ip)
-                files[item["path"]] = (value.encode(), item.get("mode", volume.default_mode))
+                files[item["path"]] = value.encode()
     return files
 
 
@@ -87,10 +84,14 @@ async def _config_map_data(kubelet, namespace: str, ref: dict) -> dict[str, str]
     raise FileNotFoundError(f'configmap "{ref.get("name")}" not found')
 
 
-def write_files(directory: Path, files: dict[str, tuple[bytes, int]]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for relative, (content, mode) in files.items():
+def write_files(directory: Path, files: dict[str, bytes]) -> None:
+    """Every file with TOKEN_FILE_MODE, not the volume's (item) modes: a real node keeps the volume in a directory
+    only root may enter, so its files' 0644 (defaultMode 420) reveals nothing; here the files themselves must not."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for relative, content in files.items():
         path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        os.chmod(path, mode)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, TOKEN_FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(path, TOKEN_FILE_MODE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import stat
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
 from kubenet.kubelet import projected
+from kubenet.kubelet.tokens import TOKEN_FILE_MODE
 from kubenet.store.memory import MemoryStore
 
 POD, SA, NS = by_kind("v1", "Pod"), by_kind("v1", "ServiceAccount"), by_kind("v1", "Namespace")
@@ -94,13 +96,14 @@ def test_the_kubelet_writes_what_the_volume_projects(registry, tmp_path):
     assert volume.mount_paths == [MOUNT] and volume.token_source == {"expirationSeconds": 3607, "path": "token"}
     # No kube-root-ca.crt yet: the cluster CA it would publish stands in; once it exists, its ca.crt is used.
     files = asyncio.run(projected.projected_files(kubelet, created, volume))
-    assert files == {"ca.crt": (b"CLUSTER CA\n", 420), "namespace": (b"default", 420)}
+    assert files == {"ca.crt": b"CLUSTER CA\n", "namespace": b"default"}
     registry.create(by_kind("v1", "ConfigMap"), "default", {"metadata": {"name": "kube-root-ca.crt"},
                                                             "data": {"ca.crt": "PUBLISHED CA\n"}})
     files = asyncio.run(projected.projected_files(kubelet, created, volume))
-    assert files["ca.crt"] == (b"PUBLISHED CA\n", 420)
+    assert files["ca.crt"] == b"PUBLISHED CA\n"
     projected.write_files(tmp_path / "vol", files)
     assert sorted(p.name for p in (tmp_path / "vol").iterdir()) == ["ca.crt", "namespace"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "vol").iterdir()} == {TOKEN_FILE_MODE}
 
 
 def test_a_pod_without_a_token_volume_gets_no_mount(registry):
