@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
 
 import pytest
 
@@ -147,6 +148,37 @@ def test_a_websocket_through_kubectl_proxy(cluster, kubectl_proxy):
     port = kubectl_proxy.port
     out = cluster.host("python3", "-c", WS_CLIENT, f"ws://127.0.0.1:{port}{NS}/pods/ws:8765/proxy/ws")
     assert out.stdout.strip() == "echo.v1 echo:hi", out.stdout + out.stderr
+
+
+TLS_SERVER = """
+import http.server, ssl, sys
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"over tls " + self.path.encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+server = http.server.HTTPServer(("0.0.0.0", 8443), Hello)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+
+
+def test_the_https_scheme_reaches_a_tls_backend_without_verifying_it(cluster, tmp_path):
+    # A self-signed certificate: the API server's proxy transport does not verify backends (InsecureSkipVerify).
+    key, cert = tmp_path / "tls.key", tmp_path / "tls.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tls"}, "spec": {"containers": [
+        {"name": "tls", "image": "python:3.11-slim", "command": ["python3", "-c", TLS_SERVER, str(cert), str(key)],
+         "ports": [{"containerPort": 8443}]}]}}
+    k = cluster.kubectl
+    k("apply", "-f", "-", input=json.dumps(manifest))
+    raw = f"{NS}/pods/https:tls:8443/proxy/hello?x=1"
+    assert wait_for(lambda: k("get", "--raw", raw, check=False) == "over tls /hello?x=1", timeout=30,
+                    what="the TLS pod through the https: proxy")
+    # Plain HTTP to a TLS port fails as the real proxy would, reaching the server but not being understood.
+    assert "over tls" not in k("get", "--raw", f"{NS}/pods/tls:8443/proxy/hello", check=False)
 
 
 def test_cluster_info_links_to_the_dns_service_proxy(cluster):
