@@ -66,7 +66,7 @@ class APIServer:
         app.router.add_get("/openapi/v3/{path:.+}", self.openapi_v3)
         for suffix in ("", "/{path:.*}"):  # pods/<name>[:<port>]/proxy and services/...: before the generic routes
             app.router.add_route("*", "/api/v1/namespaces/{namespace}/{resource:pods|services}/{name}/proxy" + suffix,
-                                 self.proxy)
+                                 self.proxy_subresource)
         app.router.add_route("*", "/api/v1", self.resources)
         app.router.add_route("*", "/api/v1/{rest:.*}", self.resources)
         app.router.add_get("/apis/{group}", self.group)
@@ -124,7 +124,7 @@ class APIServer:
                 raise errors.APIError(401, "Unauthorized", "Unauthorized")
             if "Impersonate-User" in request.headers or "Impersonate-Group" in request.headers:
                 request[USER] = self._impersonate(request, request[USER])
-            if request.match_info.handler not in (self.resources, self.proxy):  # authorized once parsed
+            if request.match_info.handler not in (self.resources, self.proxy_subresource):  # authorized once parsed
                 self._authorize(request, Attributes(verb=_NON_RESOURCE_VERBS.get(request.method, "get"),
                                                     path=request.path))
             return await handler(request)
@@ -279,7 +279,7 @@ class APIServer:
                                     q.get("continue"))
         return self._respond(request, t.kind, listed, listed["items"])
 
-    async def proxy(self, request: web.Request) -> web.StreamResponse:
+    async def proxy_subresource(self, request: web.Request) -> web.StreamResponse:
         """services/<name>[:<port>]/proxy[/path], pods/...: authorized as the proxy subresource of that name."""
         m = request.match_info
         kind = proxy.PODS if m["resource"] == "pods" else proxy.SERVICES
