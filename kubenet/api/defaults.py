@@ -86,6 +86,10 @@ def _default_volume(vol: dict) -> None:
     for key in ("secret", "configMap", "downwardAPI", "projected"):
         if vol.get(key) is not None and vol[key].get("defaultMode") is None:
             vol[key]["defaultMode"] = 420
+    for source in (vol.get("projected") or {}).get("sources") or []:
+        token = source.get("serviceAccountToken")
+        if token is not None and token.get("expirationSeconds") is None:
+            token["expirationSeconds"] = 3600  # SetDefaults_ServiceAccountTokenProjection
     if vol.get("hostPath") is not None:
         _set(vol["hostPath"], "type", "")
 

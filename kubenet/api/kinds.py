@@ -52,7 +52,7 @@ KINDS: list[Kind] = [
     _k("", "v1", "Namespace", "namespaces", False, ("ns",), (), ("status", "finalize"),
        ("create", "delete", "get", "list", "patch", "update", "watch")),
     _k("", "v1", "Pod", "pods", True, ("po",), _ALL,
-       ("status", "binding", "log", "exec", "attach", "portforward", "eviction", "ephemeralcontainers")),
+       ("status", "binding", "log", "exec", "attach", "portforward", "proxy", "eviction", "ephemeralcontainers")),
     _k("", "v1", "Service", "services", True, ("svc",), _ALL, ("status", "proxy"),
        ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")),
     _k("", "v1", "Endpoints", "endpoints", True, ("ep",)),

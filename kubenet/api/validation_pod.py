@@ -30,6 +30,7 @@ from kubenet.api.validation_meta import (
     validate_nonnegative,
     validate_object_meta,
 )
+from kubenet.api.validation_volumes import validate_projected
 
 PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"]  # sets.List order: sorted
 MAX_INT32 = 2**31 - 1
@@ -236,6 +237,8 @@ def _validate_volumes(volumes: list, path: str) -> tuple[set[str], list[FieldErr
             if name in names:
                 errs.append(duplicate(f"{path}[{i}].name", name))
         names.add(name)
+        if vol.get("projected") is not None:
+            errs += validate_projected(vol["projected"], f"{path}[{i}].projected")
     return names, errs
 
 

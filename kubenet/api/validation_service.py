@@ -131,6 +131,8 @@ def validate_service(svc: dict, old: dict | None = None,
         errs.append(not_supported("spec.sessionAffinity", affinity, ["ClientIP", "None"]))
     if affinity == "None" and spec.get("sessionAffinityConfig") is not None:
         errs.append(forbidden("spec.sessionAffinityConfig", "must not be set when session affinity is None"))
+    if svc_type != "ExternalName":
+        errs += _validate_cluster_ip_sync(spec)
     for i, ip in enumerate(cluster_ips):
         if i == 0 and ip == "None":
             if len(cluster_ips) > 1:
@@ -170,6 +172,20 @@ def validate_service(svc: dict, old: dict | None = None,
         errs.append(required("allocateLoadBalancerNodePorts"))  # the real path lacks "spec."
     errs += _validate_traffic_policies(spec)
     return errs
+
+
+def _validate_cluster_ip_sync(spec: dict) -> list[FieldError]:
+    """ValidateServiceClusterIPsRelatedFields: spec.clusterIP and spec.clusterIPs[0] always agree."""
+    cluster_ip, cluster_ips = spec.get("clusterIP") or "", spec.get("clusterIPs") or []
+    if cluster_ip:
+        if not cluster_ips:
+            return [required("spec.clusterIPs")]
+        if cluster_ips[0] != cluster_ip:
+            return [invalid("spec.clusterIPs", go_string_slice(cluster_ips), "first value must match `clusterIP`")]
+    elif cluster_ips:
+        return [invalid("spec.clusterIPs", go_string_slice(cluster_ips),
+                        "must be empty when `clusterIP` is not specified")]
+    return []
 
 
 def _validate_traffic_policies(spec: dict) -> list[FieldError]:

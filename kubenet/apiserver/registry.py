@@ -14,7 +14,7 @@ from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
-from kubenet.apiserver import errors, strategies
+from kubenet.apiserver import errors, sa_admission, service_update, strategies
 from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
@@ -48,6 +48,11 @@ class Registry:
             raise errors.namespace_not_found(namespace) from None
         if ns.get("metadata", {}).get("deletionTimestamp") or ns.get("status", {}).get("phase") == "Terminating":
             raise errors.forbidden_namespace_terminating(kind, name, namespace)
+
+    def _service_account(self, namespace: str | None, pod_spec: dict) -> dict | None:
+        """The Pod's ServiceAccount, if it exists yet (the admission plugin reads it for automount)."""
+        name = pod_spec.get("serviceAccountName") or "default"
+        return self.store._read(object_key("", "serviceaccounts", namespace or "", name))
 
     def _validate(self, kind: Kind, obj: dict, old: dict | None = None) -> None:
         errs = validation.validate(kind, obj, old)
@@ -141,6 +146,7 @@ class Registry:
             meta["namespace"] = namespace or meta.get("namespace")
         else:
             meta.pop("namespace", None)
+        admitted_as = meta.get("name") or meta.get("generateName") or "Unknown"  # admission runs before naming
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
         name = meta.get("name", "")
@@ -152,6 +158,12 @@ class Registry:
         defaults.apply_defaults(kind, obj)
         if kind.kind == "Pod":
             defaults.default_tolerations(obj)  # the DefaultTolerationSeconds admission plugin
+            account = self._service_account(meta.get("namespace"), obj["spec"])
+            if account is None and obj["spec"].get("serviceAccountName", "default") != "default":
+                self._check_namespace(kind, meta.get("namespace"), admitted_as)  # NamespaceLifecycle comes first
+                raise sa_admission.missing_service_account(admitted_as, meta.get("namespace"),
+                                                           obj["spec"]["serviceAccountName"])
+            sa_admission.admit_pod(obj, account)
         strategies.prepare_create(kind.kind, obj)
         self._validate(kind, obj)
         if name:
@@ -205,9 +217,11 @@ class Registry:
             if kind.namespaced:
                 meta["namespace"] = old["metadata"].get("namespace")
             if kind.kind == "Service":
-                strategies.keep_allocations(obj, old)
+                service_update.prepare_service_update(obj, old)
             defaults.apply_defaults(kind, obj)
             strategies.prepare_update(kind.kind, obj, old, kind.has_status)
+            if kind.kind == "Service":
+                service_update.drop_type_dependent_fields(obj["spec"], old.get("spec") or {})
             new = obj
         if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
             new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
@@ -230,8 +244,16 @@ class Registry:
     # --- delete --------------------------------------------------------------------------------------
     def delete(self, kind: Kind, namespace: str | None, name: str, options: dict | None = None,
                dry_run: bool = False) -> dict:
+        return self.delete_object(kind, namespace, name, options, dry_run)[0]
+
+    def delete_object(self, kind: Kind, namespace: str | None, name: str, options: dict | None = None,
+                      dry_run: bool = False) -> tuple[dict, bool]:
+        """The DELETE answer and whether the object is gone (generic registry Store.Delete).
+
+        Gone: the deleted object for kinds whose storage sets ReturnDeletedObject, else a Success Status.
+        Still held by finalizers or a grace period: the object as now stored, with its deletionTimestamp."""
         if kind == EVENTS_V1_EVENT:  # event view
-            return self.event_view.delete(namespace, name, options, dry_run)
+            return self.event_view.delete(namespace, name, options, dry_run), True
         options = options or {}
         obj = self.get(kind, namespace, name)
         meta = obj["metadata"]
@@ -246,6 +268,8 @@ class Registry:
         policy = options.get("propagationPolicy")
         if options.get("orphanDependents") is True:
             policy = "Orphan"
+        elif options.get("orphanDependents") is False:
+            policy = "Foreground"
         finalizers = list(meta.get("finalizers") or [])
         if policy == "Foreground" and "foregroundDeletion" not in finalizers:
             finalizers.append("foregroundDeletion")
@@ -256,9 +280,15 @@ class Registry:
             obj.setdefault("status", {})["phase"] = "Terminating"
         graceful = grace > 0 or bool(finalizers) or (kind.kind == "Namespace" and obj["spec"].get("finalizers"))
         if not graceful:
+            if kind.kind == "Pod":
+                # The pod strategy always deletes gracefully, with a period of 0 here: the object is marked
+                # (deletionTimestamp now, grace 0) and then removed, so that is the object answered.
+                if meta.get("deletionGracePeriodSeconds") != 0:
+                    meta["deletionTimestamp"] = now_rfc3339()
+                meta["deletionGracePeriodSeconds"] = 0
             if dry_run:
-                return obj
-            return self._remove(kind, obj, status=True)
+                return self._finalize_delete(kind, obj), True
+            return self._remove(kind, obj, status=True), True
         if not meta.get("deletionTimestamp") or (grace < (meta.get("deletionGracePeriodSeconds") or 0)):
             deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=grace)
             meta["deletionTimestamp"] = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -267,8 +297,8 @@ class Registry:
         if not finalizers:
             meta.pop("finalizers")
         if dry_run:
-            return obj
-        return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"])
+            return obj, False
+        return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"]), False
 
     def _grace_period(self, kind: Kind, obj: dict, requested) -> int:
         if kind.kind != "Pod":
@@ -289,6 +319,18 @@ class Registry:
             self.services.release_unused(gone, None)
         if not status:
             return gone
+        if kind.kind == "Pod":  # the final state the delete wrote before removing it
+            for f in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+                gone["metadata"][f] = meta[f]
+        return self._finalize_delete(kind, gone)
+
+    @staticmethod
+    def _finalize_delete(kind: Kind, gone: dict) -> dict:
+        """Store.finalizeDelete: the object itself where the storage sets ReturnDeletedObject, else a Success
+        Status whose details name the object (details.kind is the resource, as upstream sets it)."""
+        if kind.kind in strategies.RETURN_DELETED_OBJECT:
+            return gone
+        meta = gone["metadata"]
         details = {"name": meta["name"], "kind": kind.plural, "uid": meta.get("uid")}
         if kind.group:
             details["group"] = kind.group

@@ -9,7 +9,7 @@ import ssl
 from aiohttp import web
 
 from kubenet.api.kinds import REVIEWS, Kind
-from kubenet.apiserver import discovery, errors, reviews, sa_tokens, subresources
+from kubenet.apiserver import discovery, errors, proxy, reviews, sa_tokens, subresources
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
 from kubenet.apiserver.registry import Registry
@@ -42,6 +42,7 @@ class APIServer:
         # Without PKI (an insecure test server) nobody is authenticated, and nothing is authorized: AlwaysAllow.
         self.authorizer = RBACAuthorizer(registry) if pki else None
         self.ready_checks: dict[str, callable] = {}
+        self.proxier = proxy.Proxy()
         self._runners: list[web.AppRunner] = []
 
     # --- lifecycle ------------------------------------------------------------------------------------
@@ -63,6 +64,9 @@ class APIServer:
         app.router.add_get("/openapi/v2", self.openapi_v2)
         app.router.add_get("/openapi/v3", self.openapi_v3_index)
         app.router.add_get("/openapi/v3/{path:.+}", self.openapi_v3)
+        for suffix in ("", "/{path:.*}"):  # pods/<name>[:<port>]/proxy and services/...: before the generic routes
+            app.router.add_route("*", "/api/v1/namespaces/{namespace}/{resource:pods|services}/{name}/proxy" + suffix,
+                                 self.proxy_subresource)
         app.router.add_route("*", "/api/v1", self.resources)
         app.router.add_route("*", "/api/v1/{rest:.*}", self.resources)
         app.router.add_get("/apis/{group}", self.group)
@@ -80,6 +84,7 @@ class APIServer:
         self._runners.append(runner)
 
     async def stop(self) -> None:
+        await self.proxier.close()
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
@@ -119,7 +124,7 @@ class APIServer:
                 raise errors.APIError(401, "Unauthorized", "Unauthorized")
             if "Impersonate-User" in request.headers or "Impersonate-Group" in request.headers:
                 request[USER] = self._impersonate(request, request[USER])
-            if request.match_info.handler != self.resources:  # resource requests are authorized once parsed
+            if request.match_info.handler not in (self.resources, self.proxy_subresource):  # authorized once parsed
                 self._authorize(request, Attributes(verb=_NON_RESOURCE_VERBS.get(request.method, "get"),
                                                     path=request.path))
             return await handler(request)
@@ -274,6 +279,14 @@ class APIServer:
                                     q.get("continue"))
         return self._respond(request, t.kind, listed, listed["items"])
 
+    async def proxy_subresource(self, request: web.Request) -> web.StreamResponse:
+        """services/<name>[:<port>]/proxy[/path], pods/...: authorized as the proxy subresource of that name."""
+        m = request.match_info
+        kind = proxy.PODS if m["resource"] == "pods" else proxy.SERVICES
+        self._authorize(request, Attributes(verb=proxy.verb(request.method), resource=kind.plural,
+                                            subresource="proxy", namespace=m["namespace"], name=m["name"]))
+        return await self.proxier.serve(self.registry, request)
+
     def _respond(self, request: web.Request, kind: Kind, obj: dict, items: list[dict], status: int = 200):
         if wants_table(request):
             from kubenet.api import tables
@@ -347,7 +360,11 @@ class APIServer:
             listed = self.registry.delete_collection(t.kind, t.namespace, request.query.get("labelSelector"),
                                                      request.query.get("fieldSelector"), options, dry)
             return json_response(listed)
-        return json_response(self.registry.delete(t.kind, t.namespace, t.name, options, dry))
+        answer, deleted = self.registry.delete_object(t.kind, t.namespace, t.name, options, dry)
+        # 202 only when the object stays and the client asked for cascading with orphanDependents=false
+        # (apiserver endpoints/handlers/delete.go); a Pod in its grace period or a terminating Namespace is 200.
+        accepted = not deleted and options.get("orphanDependents") is False
+        return json_response(answer, 202 if accepted else 200)
 
     @staticmethod
     def _with_warnings(resp: web.Response, warnings: list[str]) -> web.Response:

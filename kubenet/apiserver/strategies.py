@@ -13,6 +13,10 @@ from kubenet.apiserver.allocators import AllocationError, ClusterIPAllocator, No
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
                     "NetworkPolicy", "Pod", "Service"}
 
+# Kinds whose REST storage sets ReturnDeletedObject: a DELETE answers the deleted object, not a Status
+# (pkg/registry/core/{pod,service,namespace,serviceaccount}/storage; every other served kind's storage does not).
+RETURN_DELETED_OBJECT = {"Pod", "Service", "Namespace", "ServiceAccount"}
+
 
 def _spec_part(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -56,23 +60,6 @@ def prepare_status_update(new: dict, old: dict) -> dict:
     meta["resourceVersion"] = new["metadata"].get("resourceVersion", meta.get("resourceVersion"))
     merged["metadata"] = meta
     return merged
-
-
-def keep_allocations(new: dict, old: dict) -> None:
-    """An update that leaves out the allocated clusterIP(s) or nodePorts keeps them (Service REST storage)."""
-    spec, old_spec = new.setdefault("spec", {}), old.get("spec", {})
-    if spec.get("type", "ClusterIP") == "ExternalName":
-        return
-    for f in ("clusterIP", "clusterIPs"):
-        if not spec.get(f) and old_spec.get(f):
-            spec[f] = old_spec[f]
-    old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old_spec.get("ports") or []}
-    if spec.get("type") in ("NodePort", "LoadBalancer"):
-        for p in spec.get("ports") or []:
-            if not p.get("nodePort") and old_ports.get((p.get("port"), p.get("protocol", "TCP"))):
-                p["nodePort"] = old_ports[(p.get("port"), p.get("protocol", "TCP"))]
-    if not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
-        spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
 
 
 def _qos_class(pod: dict) -> str:

@@ -10,7 +10,8 @@ from kubenet.apiserver.errors import APIError
 _VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
-def _field_ref(pod: dict, path: str, pod_ip: str, node_ip: str) -> str:
+def pod_field_value(pod: dict, path: str, pod_ip: str, node_ip: str) -> str:
+    """A fieldRef's value (env valueFrom and downwardAPI volume items)."""
     meta, spec = pod["metadata"], pod["spec"]
     simple = {"metadata.name": meta["name"], "metadata.namespace": meta.get("namespace", ""),
               "metadata.uid": meta.get("uid", ""), "spec.nodeName": spec.get("nodeName", ""),
@@ -47,7 +48,7 @@ async def container_env(kubelet, pod: dict, container: dict, pod_ip: str) -> dic
             continue
         src = var.get("valueFrom") or {}
         if "fieldRef" in src:
-            env[name] = _field_ref(pod, src["fieldRef"].get("fieldPath", ""), pod_ip, kubelet.node_ip)
+            env[name] = pod_field_value(pod, src["fieldRef"].get("fieldPath", ""), pod_ip, kubelet.node_ip)
         elif "configMapKeyRef" in src or "secretKeyRef" in src:
             ref = src.get("configMapKeyRef") or src.get("secretKeyRef")
             kind = "configmaps" if "configMapKeyRef" in src else "secrets"

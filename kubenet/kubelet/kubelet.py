@@ -16,12 +16,13 @@ from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
 from kubenet.cluster.config import ClusterConfig
+from kubenet.kubelet import projected
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.static_pods import StaticPods, is_mirror_pod
 from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
-from kubenet.kubelet.tokens import TOKEN_FILE_MODE, TOKEN_TTL_SECONDS, TokenRefreshers
+from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)
 LEASE_DURATION = 40
@@ -211,40 +212,40 @@ class Kubelet:
         self.token_refreshers.stop(pod["metadata"]["uid"])
         shutil.rmtree(self.pod_dir(pod), ignore_errors=True)
 
-    async def service_account_volume(self, pod: dict) -> Path | None:
-        """The projected ServiceAccount volume: token, ca.crt, namespace (kube-api-access-*); None when
-        automountServiceAccountToken is false on the Pod (or on its ServiceAccount)."""
-        spec = pod["spec"]
-        name = spec.get("serviceAccountName") or "default"
+    async def projected_volume_mounts(self, pod: dict) -> list[tuple[Path, str]]:
+        """Write the Pod's ServiceAccount token volumes (kube-api-access-*: token, ca.crt, namespace, as its spec
+        projects them) and return (directory, mountPath) pairs for the sandbox to bind-mount read-only."""
+        if self.sa_key is None:
+            return []
+        mounts: list[tuple[Path, str]] = []
+        for volume in projected.token_volumes(pod):
+            directory = projected.volume_dir(self.pod_dir(pod), volume)
+            files = await projected.projected_files(self, pod, volume)
+            token = volume.token_source
+            issue = await self._token_issuer(pod, token)
+            token_path = token.get("path") or "token"
+            files[token_path] = issue().encode()
+            # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
+            await asyncio.to_thread(projected.write_files, directory, files)
+            # Like the kubelet's projected token: rewritten at 80 % of its lifetime for as long as the Pod runs.
+            self.token_refreshers.start(f"{pod['metadata']['uid']}/{volume.name}", directory, issue,
+                                        int(token.get("expirationSeconds") or TOKEN_TTL_SECONDS), token_path)
+            mounts += [(directory, path) for path in volume.mount_paths]
+        return mounts
+
+    async def _token_issuer(self, pod: dict, source: dict):
+        """A function that issues the Pod's bound token for a serviceAccountToken projection (TokenRequest)."""
+        name = pod["spec"].get("serviceAccountName") or "default"
         namespace = pod["metadata"]["namespace"]
-        automount = spec.get("automountServiceAccountToken")
         sa_uid = ""
         try:
-            sa = await self.client.get("serviceaccounts", name, namespace)
-            sa_uid = sa["metadata"].get("uid", "")
-            if automount is None:
-                automount = sa.get("automountServiceAccountToken")
+            sa_uid = (await self.client.get("serviceaccounts", name, namespace))["metadata"].get("uid", "")
         except APIError as exc:
             if exc.code != 404:
                 raise
-        if automount is False or self.sa_key is None:
-            return None
-        directory = self.pod_dir(pod) / "serviceaccount"
-        token = sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=TOKEN_TTL_SECONDS)
-        # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
-        await asyncio.to_thread(self._write_service_account_files, directory, token, namespace)
-        # Like the kubelet's projected token: rewritten at 80 % of its lifetime for as long as the Pod runs.
-        self.token_refreshers.start(pod["metadata"]["uid"], directory, lambda: sa_tokens.issue(
-            self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=TOKEN_TTL_SECONDS), TOKEN_TTL_SECONDS)
-        return directory
-
-    def _write_service_account_files(self, directory: Path, token: str, namespace: str) -> None:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for name, text in (("token", token), ("ca.crt", (self.config.data / "pki" / "ca.crt").read_text()),
-                           ("namespace", namespace)):
-            fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, TOKEN_FILE_MODE)
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
+        ttl = int(source.get("expirationSeconds") or TOKEN_TTL_SECONDS)
+        audience = source.get("audience")
+        return lambda: sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=ttl, audience=audience)
 
     # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:

@@ -152,7 +152,7 @@ class PodWorker:
             # Off the event loop: creating files costs ~1 ms each on this disk, more under load.
             await asyncio.to_thread(sandbox.write_files, resolv,
                                     pod_hosts_file(pod, sandbox.ip, k.config.cluster_domain))
-            await sandbox.start_pause(await k.service_account_volume(pod))
+            await sandbox.start_pause(await k.projected_volume_mounts(pod))
         except BaseException:
             await sandbox.delete()
             k.remove_pod_dir(pod)

@@ -17,18 +17,21 @@ from cni import api as cni_api
 from kubenet.cluster import kernel
 from kubenet.kubelet import spawn
 
-# The pause process: hostname; a Pod-private /run (tmpfs) holding the ServiceAccount volume at
-# /var/run/secrets/kubernetes.io/serviceaccount; the Pod's resolv.conf, hosts and hostname bound over the node's
-# (re-made inside the tmpfs when /etc/resolv.conf links into /run); then it sleeps, holding the namespaces.
+# The pause process: hostname; a Pod-private /run (tmpfs), then each projected volume bound read-only at its
+# mountPath (kube-api-access-* at /var/run/secrets/kubernetes.io/serviceaccount, i.e. inside that tmpfs; a path
+# outside /run only over a directory that exists, never creating one on the node's filesystem); the Pod's
+# resolv.conf, hosts and hostname bound over the node's (re-made inside the tmpfs when /etc/resolv.conf links into
+# /run); then it sleeps, holding the namespaces.
 PAUSE_SCRIPT = r"""
 set -e
 hostname "$1"
-files="$2"; sa="$3"
+files="$2"; shift 2
 mount -t tmpfs -o mode=0755,size=4m kubenet-pod-run /run
-if [ -n "$sa" ]; then
-  mkdir -p /run/secrets/kubernetes.io/serviceaccount
-  mount --bind -o ro "$sa" /run/secrets/kubernetes.io/serviceaccount
-fi
+for pair in "$@"; do
+  src="${pair%%=*}"; target=$(readlink -m "${pair#*=}")
+  case "$target" in /run/*) mkdir -p "$target" ;; esac
+  if [ -d "$target" ]; then mount --bind -o ro "$src" "$target"; else echo "skipped mount at $target" >&2; fi
+done
 for f in resolv.conf hosts hostname; do
   target=$(readlink -m "/etc/$f")
   [ -e "$target" ] || { mkdir -p "$(dirname "$target")"; : > "$target"; }
@@ -84,13 +87,14 @@ class PodSandbox:
             (self.etc_dir / name).write_text(text)
             (self.etc_dir / name).chmod(0o644)
 
-    async def start_pause(self, service_account_dir: Path | None = None) -> int:
+    async def start_pause(self, volume_mounts: list[tuple[Path, str]] | None = None) -> int:
         """Start the pause process in the Pod's netns (the node's, for hostNetwork Pods) with its own UTS and
-        mount namespaces: hostname, the Pod's /etc files, and its ServiceAccount volume."""
+        mount namespaces: hostname, the Pod's /etc files, and its projected volumes as (directory, mountPath)."""
         netns = self.node_netns if self.host_network else self.netns
+        mounts = [f"{directory}={path}" for directory, path in volume_mounts or []]
         proc = await spawn.spawn(
             "ip", "netns", "exec", netns, "unshare", "--uts", "--", "sh", "-c", PAUSE_SCRIPT, "pause",
-            self.hostname, str(self.etc_dir), str(service_account_dir or ""),
+            self.hostname, str(self.etc_dir), *mounts,
             stdin=spawn.DEVNULL, stdout=spawn.DEVNULL, stderr=spawn.PIPE, start_new_session=True)
         self.pause_pid = proc.pid
         self._pause = proc

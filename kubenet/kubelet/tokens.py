@@ -20,10 +20,10 @@ RETRY_SECONDS = 10.0
 TOKEN_FILE_MODE = 0o600
 
 
-async def refresh_token_file(directory: Path, issue: Callable[[], str]) -> None:
-    """Write a newly issued token to <directory>/token: a temporary file in the same directory, then a rename."""
+async def refresh_token_file(directory: Path, issue: Callable[[], str], filename: str = "token") -> None:
+    """Write a newly issued token to <directory>/<filename>: a temporary file beside it, then a rename."""
     token = issue()
-    await asyncio.to_thread(_write_atomically, Path(directory) / "token", token)
+    await asyncio.to_thread(_write_atomically, Path(directory) / filename, token)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -38,14 +38,14 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-async def keep_token_fresh(directory: Path, issue: Callable[[], str], ttl: float) -> None:
+async def keep_token_fresh(directory: Path, issue: Callable[[], str], ttl: float, filename: str = "token") -> None:
     """Refresh the token at 80% of ttl (counted from now: the first token was just written), until cancelled or
     until the volume directory is gone (the Pod was removed). A failed refresh is logged and retried sooner."""
     delay = ttl * REFRESH_FRACTION
     while True:
         await asyncio.sleep(delay)
         try:
-            await refresh_token_file(directory, issue)
+            await refresh_token_file(directory, issue, filename)
             delay = ttl * REFRESH_FRACTION
         except FileNotFoundError:
             log.info("ServiceAccount volume %s is gone: token refresh ends", directory)
@@ -56,26 +56,26 @@ async def keep_token_fresh(directory: Path, issue: Callable[[], str], ttl: float
 
 
 class TokenRefreshers:
-    """One keep_token_fresh task per Pod UID, held so the task is not garbage-collected; a new sandbox for the Pod
-    replaces the old task, removing the Pod cancels it."""
+    """One keep_token_fresh task per Pod UID (or per `<uid>/<volume>`), held so the task is not garbage-collected;
+    a new sandbox for the Pod replaces the old task, removing the Pod cancels all of its tasks."""
 
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task] = {}
 
-    def start(self, pod_uid: str, directory: Path, issue: Callable[[], str], ttl: float = TOKEN_TTL_SECONDS) -> None:
+    def start(self, pod_uid: str, directory: Path, issue: Callable[[], str], ttl: float = TOKEN_TTL_SECONDS,
+              filename: str = "token") -> None:
         self.stop(pod_uid)
-        task = asyncio.create_task(keep_token_fresh(directory, issue, ttl), name=f"token-refresh-{pod_uid}")
+        task = asyncio.create_task(keep_token_fresh(directory, issue, ttl, filename), name=f"token-refresh-{pod_uid}")
         self._tasks[pod_uid] = task
         task.add_done_callback(lambda done: self._forget(pod_uid, done))
 
     def stop(self, pod_uid: str) -> None:
-        task = self._tasks.pop(pod_uid, None)
-        if task is not None:
-            task.cancel()
+        for key in [k for k in self._tasks if k == pod_uid or k.startswith(pod_uid + "/")]:
+            self._tasks.pop(key).cancel()
 
     def _forget(self, pod_uid: str, task: asyncio.Task) -> None:
         if self._tasks.get(pod_uid) is task:
             del self._tasks[pod_uid]
 
     def __contains__(self, pod_uid: str) -> bool:
-        return pod_uid in self._tasks
+        return any(k == pod_uid or k.startswith(pod_uid + "/") for k in self._tasks)

@@ -75,7 +75,7 @@ def test_every_file_of_a_running_cluster_is_private(cluster):
     for name in ("store.db", "store.db-wal", "pki/ca.key", "pki/sa.key", "pki/tokens.csv", "kubeconfig",
                  "status.json", "supervisor.log"):
         assert (data / name).exists(), name  # the walk above did cover them
-    tokens = list(data.glob("pods/*/serviceaccount/token"))
+    tokens = list(data.glob("pods/*/volumes/kubernetes.io~projected/*/token"))
     assert len(tokens) >= REPLICAS
     # In the Pod: the mounted token is there and private; the container's own files get the usual umask.
     pod = next(p["metadata"]["name"] for p in pods(cluster) if (p["metadata"].get("labels") or {}).get("app") == "web")

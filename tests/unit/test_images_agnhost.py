@@ -202,3 +202,20 @@ def test_unknown_subcommand_and_flag_fail_like_cobra():
     assert result.stderr.startswith('Error: unknown command "nope" for "agnhost"')
     result = run(MODULE, ["pause", "--bogus"])
     assert result.returncode == 1 and result.stderr.startswith("Error: unknown flag: --bogus")
+
+
+def test_connections_are_served_without_nagle_as_go_does():
+    """Go's net/http sets TCP_NODELAY: a keep-alive client must not wait a delayed ACK for each response's body."""
+    import socket as socketlib
+
+    from kubenet.kubelet.images.go_http import GoHandler
+
+    class NoDelay(GoHandler):
+        def route(self) -> None:
+            self.reply(200, str(self.connection.getsockopt(socketlib.IPPROTO_TCP, socketlib.TCP_NODELAY)))
+    server = make_server(NoDelay, 0, "127.0.0.1")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert http(f"http://127.0.0.1:{server.server_address[1]}/")[2] == "1"
+    finally:
+        server.shutdown()

@@ -34,6 +34,9 @@ class GoHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_header: str | None = None  # Go's server sends none
+    # Go's net/http (and nginx's tcp_nodelay) set TCP_NODELAY on every connection: without it a keep-alive client
+    # (the API server's proxy, kube-proxy'd load tests) waits a delayed ACK, ~40 ms, for the body sent after the headers.
+    disable_nagle_algorithm = True
 
     # -- request side --
     @property
