@@ -19,9 +19,9 @@ from kubenet.apiserver.request import (
     delete_options,
     parse_target,
     resource_attributes,
-    strict_check,
     wants_table,
 )
+from kubenet.apiserver.request_body import check_options, read_object
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ class APIServer:
                                                                            target.kind.verbs):
             raise errors.method_not_allowed()
         if target.kind.kind in REVIEWS:
-            return json_response(reviews.answer(target.kind, await body_object(request), request[USER],
+            return json_response(reviews.answer(target.kind, await body_object(request, target.kind), request[USER],
                                                 self.authorizer), 201)
         if method == "GET":
             return await self._get(request, target)
@@ -286,14 +286,13 @@ class APIServer:
         return json_response(obj, status)
 
     def _write_args(self, request: web.Request) -> dict:
+        """dryRun and the field manager of a write whose options check_options has validated."""
         q = request.query
-        dry = q.getall("dryRun", [])
-        if any(d != "All" for d in dry):
-            raise errors.bad_request(f"Invalid dryRun value: {dry}. Supported values: All")
-        return {"dry_run": bool(dry), "field_manager": q.get("fieldManager") or _default_manager(request)}
+        return {"dry_run": bool(q.getall("dryRun", [])),
+                "field_manager": q.get("fieldManager") or _default_manager(request)}
 
     async def _post(self, request: web.Request, t: Target) -> web.Response:
-        obj = await body_object(request)
+        obj, warnings = await read_object(request, t.kind, "CreateOptions")
         args = self._write_args(request)
         if t.subresource == "binding" or (t.kind.plural == "bindings"):
             name = t.name or obj.get("metadata", {}).get("name")
@@ -305,14 +304,13 @@ class APIServer:
                                   "code": 201}, 201)
         if t.name or t.subresource:
             raise errors.method_not_allowed()
-        warnings = strict_check(request, t.kind, obj)
         created = self.registry.create(t.kind, t.namespace, obj, **args)
         return self._with_warnings(self._respond(request, t.kind, created, [created], 201), warnings)
 
     async def _put(self, request: web.Request, t: Target) -> web.Response:
         if not t.name:
             raise errors.method_not_allowed()
-        obj = await body_object(request)
+        obj, warnings = await read_object(request, SCALE if t.subresource == "scale" else t.kind, "UpdateOptions")
         args = self._write_args(request)
         if t.subresource == "scale":
             return json_response(subresources.update_scale(self.registry, t.kind, t.namespace, t.name, obj,
@@ -323,22 +321,23 @@ class APIServer:
             return json_response(self.registry.update(t.kind, t.namespace, t.name, current, **args))
         if t.subresource not in (None, "status"):
             raise errors.method_not_allowed()
-        warnings = strict_check(request, t.kind, obj)
         updated = self.registry.update(t.kind, t.namespace, t.name, obj, t.subresource, **args)
         return self._with_warnings(self._respond(request, t.kind, updated, [updated]), warnings)
 
     async def _patch(self, request: web.Request, t: Target) -> web.Response:
         if not t.name:
             raise errors.method_not_allowed()
-        body = await request.read()
-        args = self._write_args(request)
         if t.subresource not in (None, "status", "scale"):
             raise errors.method_not_allowed()
+        content_type = subresources.patch_media_type(request.headers.get("Content-Type", ""))
+        body = await request.read()
+        check_options(request, "PatchOptions", content_type)
+        args = self._write_args(request)
         force = request.query.get("force") in ("true", "1")
-        patched = subresources.patch_object(self.registry, t.kind, t.namespace, t.name, body,
-                                            request.headers.get("Content-Type", ""), t.subresource,
-                                            args["field_manager"], force, args["dry_run"])
-        return self._respond(request, t.kind, patched, [patched])
+        patched, warnings = subresources.patch_object(
+            self.registry, t.kind, t.namespace, t.name, body, content_type, t.subresource, args["field_manager"],
+            force, args["dry_run"], request.query.get("fieldValidation") or "Warn")
+        return self._with_warnings(self._respond(request, t.kind, patched, [patched]), warnings)
 
     async def _delete(self, request: web.Request, t: Target) -> web.Response:
         options = await delete_options(request)
@@ -356,6 +355,7 @@ class APIServer:
         return resp
 
 
+SCALE = Kind("autoscaling", "v1", "Scale", "scale")  # the body of */scale
 _VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("POST", True): "create",
           ("PUT", True): "update", ("PATCH", True): "patch", ("DELETE", True): "delete",
           ("DELETE", False): "deletecollection"}
