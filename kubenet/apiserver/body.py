@@ -17,6 +17,7 @@ request body limit.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import yaml
@@ -42,19 +43,19 @@ class GoNumber(float):
 
     __slots__ = ("text",)
 
-    def __new__(cls, text: str) -> GoNumber:
+    def __new__(cls, text: str) -> GoNumber:  # noqa: PYI034 (a float built from its literal)
         number = super().__new__(cls, text)
         number.text = text
         return number
 
 
-def number_text(value: float | int) -> str:
+def number_text(value: float) -> str:
     """A number as Go prints it in "cannot unmarshal number X": the JSON literal, or json.Marshal's float64 form."""
     if isinstance(value, GoNumber):
         return value.text
     if isinstance(value, int):
         return str(value)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         return str(value)
     if value.is_integer() and abs(value) < 1e21:
         return str(int(value))
@@ -267,8 +268,8 @@ def _as_json(value: object, depth: int) -> object:
         return [_as_json(v, depth + 1) for v in value]
     if isinstance(value, set):  # !!set: a map of nulls
         return {_json_key(k): None for k in value}
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        raise DecodeError(f"json: unsupported value: {'NaN' if value != value else ('+Inf' if value > 0 else '-Inf')}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DecodeError(f"json: unsupported value: {'NaN' if math.isnan(value) else ('+Inf' if value > 0 else '-Inf')}")
     if isinstance(value, (bytes, bytearray)):  # !!binary: go-yaml gives the decoded bytes as a string
         return bytes(value).decode("utf-8", "replace")
     if value is None or isinstance(value, (str, int, float)):

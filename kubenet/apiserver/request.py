@@ -11,7 +11,6 @@ from kubenet.api.kinds import Kind
 from kubenet.apiserver import errors, request_body
 from kubenet.apiserver.rbac import Attributes
 
-
 # DeleteOptions as a body decodes it (meta/v1; every group-version serves it).
 DELETE_OPTIONS = Kind("", "v1", "DeleteOptions", "deleteoptions", verbs=())
 
@@ -81,10 +80,7 @@ async def delete_options(request: web.Request) -> dict:
     if q.get("propagationPolicy"):
         options["propagationPolicy"] = q["propagationPolicy"]
     if q.get("gracePeriodSeconds"):
-        try:
-            options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
-        except ValueError:
-            raise errors.bad_request("gracePeriodSeconds must be an integer") from None
+        options["gracePeriodSeconds"] = request_body.query_int(request, "gracePeriodSeconds")
     policy = options.get("propagationPolicy")
     if policy not in (None, "Foreground", "Background", "Orphan"):
         raise errors.bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '

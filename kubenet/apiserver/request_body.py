@@ -5,13 +5,23 @@ pkg/endpoints/handlers/create.go, update.go, patch.go): the media type (415), th
 """
 from __future__ import annotations
 
+import re
 import types
 
 from aiohttp import web
 
 from kubenet.api import protobuf, validation
 from kubenet.api.kinds import Kind
-from kubenet.api.validation_field import FieldError, forbidden, go_string_slice, not_supported, required, too_long
+from kubenet.api.validation_field import (
+    FieldError,
+    forbidden,
+    go_quote,
+    go_string_slice,
+    invalid,
+    not_supported,
+    required,
+    too_long,
+)
 from kubenet.apiserver import errors, typed
 from kubenet.apiserver.body import DecodeError, decode_json, decode_yaml
 
@@ -153,3 +163,43 @@ async def read_object(request: web.Request, kind: Kind, options_kind: str) -> tu
     check_options(request, options_kind)
     obj = interpret(parse(raw, mtype, kind), kind, raw)
     return obj, decode_typed(kind, obj, field_validation(request))
+
+
+# --- numbers in the query ----------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+_UDIGITS = re.compile(r"[0-9]+")
+
+
+def query_int(request: web.Request, name: str, bits: int = 64) -> int | None:
+    """An integer query parameter as the parameter codec reads it (strconv.ParseInt): 400 with its text."""
+    text = request.query.get(name)
+    if not text:
+        return None
+    if not _DIGITS.fullmatch(text):
+        raise errors.bad_request(f'strconv.ParseInt: parsing {go_quote(text)}: invalid syntax')
+    value = int(text)
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise errors.bad_request(f'strconv.ParseInt: parsing {go_quote(text)}: value out of range')
+    return value
+
+
+STORE_MAX_REVISION = 2**63 - 1  # SQLite integers are int64
+
+
+def watch_resource_version(kind: Kind, text: str | None) -> str | None:
+    """A watch's resourceVersion, parsed as APIObjectVersioner.ParseResourceVersion does (a uint64; else the 422
+    InterpretWatchError gives). A version past what the store can hold is one no event will ever reach."""
+    if not text or text == "0":
+        return text
+    detail = None
+    if not _UDIGITS.fullmatch(text):
+        detail = f"strconv.ParseUint: parsing {go_quote(text)}: invalid syntax"
+    elif int(text) >= 2**64:
+        detail = f"strconv.ParseUint: parsing {go_quote(text)}: value out of range"
+    if detail:
+        qualified = types.SimpleNamespace(kind=kind.plural, group=kind.group)
+        status = validation.invalid_status(qualified, "", [invalid("resourceVersion", text, detail)])
+        del status["details"]["name"]
+        raise errors.APIError.from_status(status)
+    return str(min(int(text), STORE_MAX_REVISION))

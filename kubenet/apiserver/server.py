@@ -9,7 +9,8 @@ import ssl
 from aiohttp import web
 
 from kubenet.api.kinds import REVIEWS, Kind
-from kubenet.apiserver import discovery, errors, reviews, sa_tokens, subresources
+from kubenet.apiserver import discovery, errors, http_layer, reviews, sa_tokens, subresources
+from kubenet.apiserver.http_layer import StatusAppRunner
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
 from kubenet.apiserver.registry import Registry
@@ -21,7 +22,7 @@ from kubenet.apiserver.request import (
     resource_attributes,
     wants_table,
 )
-from kubenet.apiserver.request_body import check_options, read_object
+from kubenet.apiserver.request_body import check_options, query_int, read_object
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class APIServer:
         return app
 
     async def start(self, hosts: list[str], port: int, tls: bool = True) -> None:
-        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        runner = StatusAppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                                 **http_layer.handler_args())
         await runner.setup()
         ctx = self.ssl_context() if tls and self.pki else None
         for host in hosts:
@@ -266,10 +268,7 @@ class APIServer:
                 return json_response(subresources.get_scale(self.registry, t.kind, t.namespace, t.name))
             obj = self.registry.get(t.kind, t.namespace, t.name)
             return self._respond(request, t.kind, obj, [obj])
-        try:
-            limit = int(q.get("limit") or 0)
-        except ValueError:
-            raise errors.bad_request(f"invalid limit: {q.get('limit')}") from None
+        limit = max(query_int(request, "limit") or 0, 0)  # ListOptions.Limit: an int64; ≤ 0 is no limit
         listed = self.registry.list(t.kind, t.namespace, q.get("labelSelector"), q.get("fieldSelector"), limit,
                                     q.get("continue"))
         return self._respond(request, t.kind, listed, listed["items"])

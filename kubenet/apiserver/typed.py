@@ -113,7 +113,7 @@ def json_kind(value: object) -> str:
 class Walk:
     """One decode: the unknown fields found, and the path to where the walk is (for their names)."""
 
-    __slots__ = ("unknown", "path")
+    __slots__ = ("path", "unknown")
 
     def __init__(self) -> None:
         self.unknown: list[str] = []
@@ -223,7 +223,7 @@ class _IntOrString(_Leaf):
         try:
             return _INT32.decode(value, walk)
         except TypeMismatch as exc:
-            raise TypeMismatch(exc.value, "int32", value) from None
+            raise _raw(f"json: cannot unmarshal {exc.value} into Go value of type int32", value) from None
 
 
 class _Time(_Leaf):
@@ -290,7 +290,7 @@ _LEAVES: dict[str, _Leaf] = {
 # --- containers ------------------------------------------------------------------------------------------
 
 class _List:
-    __slots__ = ("item", "go")
+    __slots__ = ("go", "item")
 
     def __init__(self, item):
         self.item = item
@@ -314,7 +314,7 @@ class _List:
 
 
 class _Map:
-    __slots__ = ("item", "go")
+    __slots__ = ("go", "item")
 
     def __init__(self, item):
         self.item = item
@@ -338,7 +338,7 @@ class _Map:
 
 
 class _Struct:
-    __slots__ = ("name", "go", "fields")
+    __slots__ = ("fields", "go", "name")
 
     def __init__(self, definition: str):
         self.name = definition.rpartition(".")[2]
