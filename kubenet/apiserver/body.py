@@ -233,7 +233,10 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def decode_yaml(raw: bytes | str) -> object:
     """Parse a YAML body's first document; raises DecodeError with go-yaml's text."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses non-printable characters here
+    except yaml.YAMLError as exc:
+        raise DecodeError(f"yaml: {getattr(exc, 'reason', None) or exc}") from None
     try:
         node = loader.get_node() if loader.check_node() else None
         if node is None:

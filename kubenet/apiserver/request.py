@@ -8,6 +8,7 @@ from aiohttp import web
 
 from kubenet.api import kinds
 from kubenet.api.kinds import Kind
+from kubenet.api.validation_field import go_quote
 from kubenet.apiserver import errors, request_body
 from kubenet.apiserver.rbac import Attributes
 
@@ -89,9 +90,16 @@ async def delete_options(request: web.Request) -> dict:
 
 
 def wants_table(request: web.Request) -> bool:
+    """Whether the client asks for a Table; its TableOptions are checked as optionsForTransform checks them."""
     accept = request.headers.get("Accept", "")
     first = accept.split(",")[0]
-    return "as=Table" in first and "g=meta.k8s.io" in first
+    if not ("as=Table" in first and "g=meta.k8s.io" in first):
+        return False
+    include = request.query.get("includeObject", "")
+    if include not in ("", "None", "Metadata", "Object"):
+        raise errors.bad_request(f"Unable to convert to Table as requested: includeObject: Invalid value: "
+                                 f"{go_quote(include)}: must be 'Metadata', 'Object', 'None', or empty")
+    return True
 
 
 def resource_attributes(request: web.Request, t: Target) -> Attributes:

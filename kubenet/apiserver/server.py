@@ -276,7 +276,7 @@ class APIServer:
     def _respond(self, request: web.Request, kind: Kind, obj: dict, items: list[dict], status: int = 200):
         if wants_table(request):
             from kubenet.api import tables
-            table = tables.table(kind, items, include_object=request.query.get("includeObject", "Metadata"))
+            table = tables.table(kind, items, include_object=request.query.get("includeObject") or "Metadata")
             if obj.get("kind", "").endswith("List"):
                 table["metadata"] = dict(obj["metadata"])
             else:

@@ -71,7 +71,7 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
             etype, obj = item
             if table:
                 from kubenet.api import tables
-                obj = tables.table(kind, [obj], include_object=q.get("includeObject", "Metadata"))
+                obj = tables.table(kind, [obj], include_object=q.get("includeObject") or "Metadata")
                 if not first_table:
                     obj["columnDefinitions"] = []
                 first_table = False
