@@ -95,21 +95,21 @@ def decode(obj: dict):
 
 
 @pytest.mark.parametrize("spec,text", [
-    ({"replicas": 2**31}, "json: cannot unmarshal number 2147483648 into Go struct field ThingSpec.spec.replicas of "
-                          "type int32"),
-    ({"big": 2**63}, "json: cannot unmarshal number 9223372036854775808 into Go struct field ThingSpec.spec.big of "
-                     "type int64"),
-    ({"replicas": GoNumber("1.0")}, "json: cannot unmarshal number 1.0 into Go struct field ThingSpec.spec.replicas "
-                                    "of type int32"),
-    ({"ports": [{"port": "80"}]}, "json: cannot unmarshal string into Go struct field Port.spec.ports.port of type "
-                                  "int32"),
+    ({"replicas": 2**31}, ("json: cannot unmarshal number 2147483648 into Go struct field ThingSpec.spec.replicas of "
+                          "type int32")),
+    ({"big": 2**63}, ("json: cannot unmarshal number 9223372036854775808 into Go struct field ThingSpec.spec.big of "
+                     "type int64")),
+    ({"replicas": GoNumber("1.0")}, ("json: cannot unmarshal number 1.0 into Go struct field ThingSpec.spec.replicas "
+                                    "of type int32")),
+    ({"ports": [{"port": "80"}]}, ("json: cannot unmarshal string into Go struct field Port.spec.ports.port of type "
+                                  "int32")),
     ({"ports": {}}, "json: cannot unmarshal object into Go struct field ThingSpec.spec.ports of type []v1.Port"),
-    ({"labels": []}, "json: cannot unmarshal array into Go struct field ThingSpec.spec.labels of type "
-                     "map[string]string"),
+    ({"labels": []}, ("json: cannot unmarshal array into Go struct field ThingSpec.spec.labels of type "
+                     "map[string]string")),
     ({"on": "true"}, "json: cannot unmarshal string into Go struct field ThingSpec.spec.on of type bool"),
     ({"target": True}, "json: cannot unmarshal bool into Go value of type int32"),
-    ({"free": {"a": [GoNumber("1e400")]}}, "json: cannot unmarshal number 1e400 into Go struct field "
-                                           "ThingSpec.spec.free of type float64"),
+    ({"free": {"a": [GoNumber("1e400")]}}, ("json: cannot unmarshal number 1e400 into Go struct field "
+                                           "ThingSpec.spec.free of type float64")),
     ({"blob": {"k": "YWJj=="}}, "illegal base64 data at input byte 4"),
 ])
 def test_type_errors_carry_go_s_text(spec, text):
@@ -139,8 +139,8 @@ def test_nulls_become_zero_values_and_unknown_fields_are_dropped():
     ("2023-02-29T10:00:00Z", 'parsing time "2023-02-29T10:00:00Z": day out of range'),
     ("2024-13-01T00:00:00Z", 'parsing time "2024-13-01T00:00:00Z": month out of range'),
     ("yesterday", 'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"'),
-    ("2024-01-01 00:00:00Z", 'parsing time "2024-01-01 00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse '
-                             '" 00:00:00Z" as "T"'),
+    ("2024-01-01 00:00:00Z", ('parsing time "2024-01-01 00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse '
+                             '" 00:00:00Z" as "T"')),
     ("2024-01-01T00:00:00Zjunk", 'parsing time "2024-01-01T00:00:00Zjunk": extra text: "junk"'),
 ])
 def test_times_parse_as_go_s_time_parse(value, error):
