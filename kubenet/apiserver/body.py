@@ -121,11 +121,19 @@ def _innermost_opener(doc: str, pos: int) -> str:
     return "{"
 
 
-def decode_json(raw: bytes | str) -> object:
-    """Parse a JSON body; raises DecodeError with Go's text (without the API server's wrapping)."""
+def decode_json(raw: bytes | str, duplicates: list[str] | None = None) -> object:
+    """Parse a JSON body; raises DecodeError with Go's text (without the API server's wrapping). Keys given twice
+    are appended to `duplicates` (the later value wins, as in Go; strict decoding reports them)."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        out = dict(items)
+        if len(out) != len(items) and duplicates is not None:
+            seen: set[str] = set()
+            duplicates.extend(k for k, _ in items if k in seen or seen.add(k))
+        return out
     try:
-        value = json.loads(text, parse_float=GoNumber, parse_constant=_reject_constant)
+        value = json.loads(text, parse_float=GoNumber, parse_constant=_reject_constant, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise DecodeError(_go_syntax_error(exc)) from None
     except RecursionError:

@@ -96,14 +96,14 @@ def unrecognized(kind: Kind, message: str, raw: bytes) -> errors.APIError:
                               f"({summarize(raw)})")
 
 
-def parse(raw: bytes, mtype: str, kind: Kind) -> object:
+def parse(raw: bytes, mtype: str, kind: Kind, duplicates: list[str] | None = None) -> object:
     """Bytes → JSON value (None for an empty YAML document), with the errors a create's decoder gives."""
     try:
         if mtype == PROTOBUF:
             return protobuf.decode_object(raw)
         if mtype in (YAML, "application/apply-patch+yaml"):
             return decode_yaml(raw)
-        return decode_json(raw)
+        return decode_json(raw, duplicates)
     except protobuf.ProtobufError as exc:
         raise errors.bad_request(str(exc)) from None
     except DecodeError as exc:
@@ -131,9 +131,9 @@ def interpret(obj: object, kind: Kind, raw: bytes) -> dict:
     return obj
 
 
-def decode_typed(kind: Kind, obj: dict, mode: str, root=None) -> list[str]:
+def decode_typed(kind: Kind, obj: dict, mode: str, root=None, duplicates: list[str] | None = None) -> list[str]:
     """Decode `obj` (in place) into the kind's Go type; returns the warnings fieldValidation=Warn gives.
-    Raises the 400 a type error or (Strict) an unknown field gives."""
+    Raises the 400 a type error or (Strict) an unknown or duplicate field gives."""
     if root is None:
         body_kind = obj.get("kind") or kind.kind
         if body_kind != kind.kind or (obj.get("apiVersion") or kind.api_version) != kind.api_version:
@@ -147,9 +147,9 @@ def decode_typed(kind: Kind, obj: dict, mode: str, root=None) -> list[str]:
     except typed.TypeMismatch as exc:
         raise errors.bad_request(f'{obj.get("kind") or kind.kind} in version "{version}" cannot be handled as a '
                                  f"{kind.kind}: {exc.go_message()}") from None
-    if not unknown or mode == "Ignore":
+    if not (unknown or duplicates) or mode == "Ignore":
         return []
-    texts = [f'unknown field "{u}"' for u in unknown]
+    texts = [f'unknown field "{u}"' for u in unknown] + [f'duplicate field "{d}"' for d in duplicates or ()]
     if mode == "Strict":
         raise errors.bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
                                  f"strict decoding error: {', '.join(texts)}")
@@ -161,8 +161,9 @@ async def read_object(request: web.Request, kind: Kind, options_kind: str) -> tu
     mtype = body_media_type(request)
     raw = await request.read()
     check_options(request, options_kind)
-    obj = interpret(parse(raw, mtype, kind), kind, raw)
-    return obj, decode_typed(kind, obj, field_validation(request))
+    duplicates: list[str] = []
+    obj = interpret(parse(raw, mtype, kind, duplicates), kind, raw)
+    return obj, decode_typed(kind, obj, field_validation(request), duplicates=duplicates)
 
 
 # --- numbers in the query ----------------------------------------------------------------------------------

@@ -334,3 +334,12 @@ def test_a_100_kb_label_selector_is_answered_by_the_selector_parser(control_plan
     code, reply = call(control_plane, "BREW", CMS)  # aiohttp's parser knows the registered methods only
     assert_status(code, reply, 400)
     assert "Invalid method" in reply["message"]
+
+
+def test_duplicate_fields_are_strict_errors_and_warnings(control_plane):
+    body = '{"metadata": {"name": "dup"}, "data": {"a": "1", "a": "2"}}'
+    code, reply = call(control_plane, "POST", CMS + "?dryRun=All&fieldValidation=Strict", body)
+    assert_status(code, reply, 400, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding '
+                  'error: duplicate field "a"')
+    code, reply = call(control_plane, "POST", CMS + "?dryRun=All", body)
+    assert code == 201 and reply["data"] == {"a": "2"}, reply
