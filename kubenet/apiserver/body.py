@@ -139,7 +139,10 @@ def decode_json(raw: bytes | str, duplicates: list[str] | None = None) -> object
     except RecursionError:
         raise DecodeError(_depth_message(text)) from None
     raw_bytes = raw if isinstance(raw, (bytes, bytearray)) else raw.encode("utf-8", "surrogatepass")
-    return _bounded(value, fix_surrogates=bool(_SURROGATE_ESCAPE.search(raw_bytes)), source=text)
+    fix = bool(_SURROGATE_ESCAPE.search(raw_bytes))
+    if not fix and text.count("{") + text.count("[") <= MAX_DEPTH:
+        return value  # too few brackets to nest past the limit, no surrogate escapes: nothing to check
+    return _bounded(value, fix_surrogates=fix, source=text)
 
 
 def _depth_message(text: str) -> str:

@@ -361,6 +361,8 @@ class _Struct:
             if element is None:
                 drop = [key] if drop is None else drop + [key]
                 continue
+            if node is _STRING and type(element) is str:
+                continue  # most fields: nothing to check, nothing beneath
             path.append(f".{key}" if path else key)
             try:
                 new = node.decode(element, walk)
