@@ -343,3 +343,20 @@ def test_duplicate_fields_are_strict_errors_and_warnings(control_plane):
                   'error: duplicate field "a"')
     code, reply = call(control_plane, "POST", CMS + "?dryRun=All", body)
     assert code == 201 and reply["data"] == {"a": "2"}, reply
+
+
+def test_scale_takes_only_an_int32(control_plane):
+    # last in this module: the Deployment's controllers write after it (replicas 0: no Pods, no scheduler events)
+    assert call(control_plane, "POST", DEPLOYS, deployment(0, "scaled"))[0] == 201
+    code, reply = call(control_plane, "PATCH", DEPLOYS + "/scaled/scale", {"spec": {"replicas": 1e30}},
+                       Content_Type="application/merge-patch+json")
+    assert_status(code, reply, 422)
+    assert reply["message"].endswith("json: cannot unmarshal number 1e+30 into Go struct field ScaleSpec.spec.replicas "
+                                     "of type int32"), reply
+    code, reply = call(control_plane, "PUT", DEPLOYS + "/scaled/scale",
+                       {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "scaled"},
+                        "spec": {"replicas": 2**31}})
+    assert_status(code, reply, 400, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
+                  "number 2147483648 into Go struct field ScaleSpec.spec.replicas of type int32")
+    code, reply = call(control_plane, "GET", DEPLOYS + "/scaled")
+    assert reply["spec"]["replicas"] == 0
