@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 
+from kubenet.api.patch_errors import json_type as json_kind  # encoding/json's names: "number", "object"...
 from kubenet.apiserver.body import GoNumber, number_text
 
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
@@ -93,21 +94,6 @@ def _raw(message: str, json_value: object) -> TypeMismatch:
     exc = TypeMismatch("", "", json_value)
     exc.raw = message
     return exc
-
-
-def json_kind(value: object) -> str:
-    """encoding/json's name for a JSON value's type in an UnmarshalTypeError ("number" without its literal)."""
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 class Walk:
@@ -289,51 +275,30 @@ _LEAVES: dict[str, _Leaf] = {
 
 # --- containers ------------------------------------------------------------------------------------------
 
-class _List:
-    __slots__ = ("go", "item")
+class _Each:
+    """A list ([]X) or a map (map[string]X) of one item type; a null item is the item type's zero value."""
 
-    def __init__(self, item):
+    __slots__ = ("go", "is_map", "item")
+
+    def __init__(self, item, is_map: bool):
         self.item = item
-        self.go = "[]" + item.go
+        self.is_map = is_map
+        self.go = ("map[string]" if is_map else "[]") + item.go
 
     def decode(self, value, walk):
-        if type(value) is not list:
+        if type(value) is not (dict if self.is_map else list):
             if value is None:
                 return _DROP
             raise TypeMismatch(json_kind(value), self.go, value)
-        item, path = self.item, walk.path
-        for index, element in enumerate(value):
-            path.append(f"[{index}]")
+        item, path, is_map = self.item, walk.path, self.is_map
+        for key, element in (value.items() if is_map else enumerate(value)):
+            path.append(f".{key}" if is_map else f"[{key}]")
             new = item.decode(element, walk) if element is not None else _zero(item)
             path.pop()
             if new is _DROP:
                 new = _zero(item)
             if new is not element:
-                value[index] = new
-        return value
-
-
-class _Map:
-    __slots__ = ("go", "item")
-
-    def __init__(self, item):
-        self.item = item
-        self.go = "map[string]" + item.go
-
-    def decode(self, value, walk):
-        if type(value) is not dict:
-            if value is None:
-                return _DROP
-            raise TypeMismatch(json_kind(value), self.go, value)
-        item, path = self.item, walk.path
-        for key, element in value.items():
-            path.append(f".{key}")
-            new = item.decode(element, walk) if element is not None else _zero(item)
-            path.pop()
-            if new is _DROP:
-                new = _zero(item)
-            if new is not element:
-                value[key] = new
+                value[key] = new  # a new value for an existing key: safe while iterating
         return value
 
 
@@ -389,7 +354,7 @@ class _Struct:
 def _zero(node) -> object:
     if isinstance(node, _Struct):
         return {}
-    if isinstance(node, (_List, _Map)):
+    if isinstance(node, _Each):
         return None
     return node.zero
 
@@ -418,9 +383,9 @@ class Schema:
 
     def _node(self, code: str):
         if code.startswith("["):
-            return _List(self._node(code[1:]))
+            return _Each(self._node(code[1:]), is_map=False)
         if code.startswith("{"):
-            return _Map(self._node(code[1:]))
+            return _Each(self._node(code[1:]), is_map=True)
         if code in _LEAVES:
             return _LEAVES[code]
         return self.structs.get(code, _LEAVES["*"])  # a type outside what we serve: free-form
