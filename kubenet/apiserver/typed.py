@@ -15,6 +15,7 @@ The tree is compiled once into node objects whose `decode(value, walk)` returns 
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -181,7 +182,6 @@ class _Quantity(_Leaf):
     go, zero = "resource.Quantity", "0"
 
     def decode(self, value, walk):
-        from kubenet.api.quantity import Quantity, QuantityError
         if value is None:
             return _DROP
         if type(value) is str:
@@ -190,11 +190,21 @@ class _Quantity(_Leaf):
             text = number_text(value)
         else:
             text = _compact(value)
-        try:
-            Quantity.parse(text)
-        except QuantityError as exc:
-            raise _raw(str(exc), value) from None
+        error = _quantity_error(text)
+        if error:
+            raise _raw(error, value)
         return text if type(value) is not str else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _quantity_error(text: str) -> str | None:
+    """ParseQuantity's error for `text`, or None; cached, since the same few quantities come again and again."""
+    from kubenet.api.quantity import Quantity, QuantityError
+    try:
+        Quantity.parse(text)
+    except QuantityError as exc:
+        return str(exc)
+    return None
 
 
 class _IntOrString(_Leaf):
