@@ -29,7 +29,7 @@ JSON, YAML, PROTOBUF = "application/json", "application/yaml", "application/vnd.
 BODY_TYPES = (JSON, YAML, PROTOBUF)
 FIELD_VALIDATION = ("", "Ignore", "Strict", "Warn")  # sorted, as sets.List prints them
 FIELD_MANAGER_MAX = 128
-_FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
 
 
 def media_type(request: web.Request) -> str:
@@ -119,7 +119,7 @@ def interpret(obj: object, kind: Kind, raw: bytes) -> dict:
         return {}
     if not isinstance(obj, dict):
         raise unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                 f"{typed.json_kind(obj)} into Go value of type {_FIND_KIND}", raw)
+                                 f"{typed.json_kind(obj)} into Go value of type {FIND_KIND}", raw)
     for field in ("apiVersion", "kind"):
         value = obj.get(field)
         if value is not None and not isinstance(value, str):

@@ -10,7 +10,7 @@ from kubenet.api.selectors import selector_string
 from kubenet.apiserver import errors, typed
 from kubenet.apiserver.body import DecodeError, decode_json, decode_yaml
 from kubenet.apiserver.registry import Registry, now_rfc3339
-from kubenet.apiserver.request_body import unsupported_media_type
+from kubenet.apiserver.request_body import FIND_KIND, unsupported_media_type
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -58,22 +58,15 @@ def patch_object(registry: Registry, kind: Kind, namespace: str | None, name: st
             raise
         live = None
     root = typed.schema().for_kind(kind.api_version, kind.kind) if decode_types else None
+    _check_shape(patch, content_type)
     try:
         if content_type == MERGE:
-            if not isinstance(patch, dict):
-                raise errors.bad_request("json: cannot unmarshal into Go value of type map[string]interface {}")
             new = patches.json_merge_patch(live, patch)
         elif content_type == JSON_PATCH:
-            if not isinstance(patch, list):
-                raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
             new = patches.json_patch(live, patch)
         elif content_type == STRATEGIC:
-            if not isinstance(patch, dict):
-                raise errors.bad_request("json: cannot unmarshal into Go value of type map[string]interface {}")
             new = patches.strategic_merge_patch(live, patch, kind.kind)
         else:
-            if not isinstance(patch, dict):
-                raise errors.bad_request("error decoding YAML: the apply patch must be an object")
             _check_apply_patch(root, kind, namespace, name, patch)
             new = patches.server_side_apply(live, patch, kind.kind, field_manager, force, now_rfc3339())
     except patches.PatchError as exc:
@@ -89,13 +82,29 @@ def patch_object(registry: Registry, kind: Kind, namespace: str | None, name: st
     return registry.update(kind, namespace, name, new, subresource, dry_run, manager), warnings
 
 
+def _check_shape(patch: object, content_type: str) -> None:
+    """A JSON patch is a list, the others an object (decoding into jsonpatch.Patch / map[string]interface{})."""
+    if content_type == JSON_PATCH:
+        if not isinstance(patch, list):
+            raise errors.bad_request(f"json: cannot unmarshal {typed.json_kind(patch)} into Go value of type "
+                                     "jsonpatch.Patch")
+    elif not isinstance(patch, dict):
+        text = f"json: cannot unmarshal {typed.json_kind(patch)} into Go value of type map[string]interface {{}}"
+        raise errors.bad_request({MERGE: "error decoding patch: ",
+                                  APPLY: "error decoding YAML: error unmarshaling JSON: while decoding JSON: "}.get(
+            content_type, "") + text)
+
+
 def _decode_result(root, new: object, patch: object, content_type: str, field_validation: str,
                    kind: Kind) -> list[str]:
     """Decode the patched object into the kind's Go type, as patch.go does after applying a patch: a value the
     type cannot hold is a 422 on field "patch" (quoting the patched JSON, or for a strategic patch the patch and
     the unstructured converter's text); unknown fields are dropped, refused (Strict) or warned about."""
-    if root is None or not isinstance(new, dict):
+    if root is None:
         return []
+    if not isinstance(new, dict):  # a JSON patch replaced the whole document
+        raise _invalid_patch(compact_json(new), "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                             f"{typed.json_kind(new)} into Go value of type {FIND_KIND}")
     try:
         unknown = typed.decode(root, new)
     except typed.TypeMismatch as exc:
@@ -200,6 +209,7 @@ def update_scale(registry: Registry, kind: Kind, namespace: str, name: str, scal
 
 def _patch_scale(registry, kind, namespace, name, patch, content_type, dry_run, decode_types=True):
     scale = get_scale(registry, kind, namespace, name)
+    _check_shape(patch, content_type)
     try:
         if content_type == JSON_PATCH:
             new = patches.json_patch(scale, patch)

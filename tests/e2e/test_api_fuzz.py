@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import logging
 import time
 from urllib.parse import urlencode
 
@@ -104,9 +105,26 @@ async def _fuzz(plane) -> dict:
     return {"messages": messages, "counts": counts, "codes": codes, "failures": failures, "seconds": seconds, "probe_worst": probe_worst}
 
 
+class _Errors(logging.Handler):
+    """Error records any component logs while the fuzzer runs (a crashed handler, informer or controller)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(f"{record.name}: {record.getMessage()[:300]}")
+
+
 def test_api_fuzz(control_plane):
-    result = asyncio.run(_fuzz(control_plane))
+    errors = _Errors()
+    logging.getLogger().addHandler(errors)
+    try:
+        result = asyncio.run(_fuzz(control_plane))
+    finally:
+        logging.getLogger().removeHandler(errors)
     counts, failures = result["counts"], result["failures"]
+    failures += [f"logged: {r}" for r in errors.records]
     print(f"\nAPI fuzz: {sum(counts.values())} requests in {result['seconds']:.1f}s "
           f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}); replies "
           f"{dict(sorted(result['codes'].items()))}; slowest probe {result['probe_worst'] * 1000:.0f} ms")
