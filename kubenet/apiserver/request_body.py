@@ -131,6 +131,16 @@ def interpret(obj: object, kind: Kind, raw: bytes) -> dict:
     return obj
 
 
+def check_kind(kind: Kind, obj: dict) -> None:
+    """A body of another kind than the endpoint's (for */scale, which the registry does not check)."""
+    api_version, body_kind = obj.get("apiVersion") or kind.api_version, obj.get("kind") or kind.kind
+    if api_version != kind.api_version:
+        raise errors.bad_request(f"the API version in the data ({api_version}) does not match the expected API "
+                                 f"version ({kind.api_version})")
+    if body_kind != kind.kind:
+        raise errors.bad_request(f"the kind in the data ({body_kind}) does not match the expected kind ({kind.kind})")
+
+
 def decode_typed(kind: Kind, obj: dict, mode: str, root=None, duplicates: list[str] | None = None) -> list[str]:
     """Decode `obj` (in place) into the kind's Go type; returns the warnings fieldValidation=Warn gives.
     Raises the 400 a type error or (Strict) an unknown or duplicate field gives."""

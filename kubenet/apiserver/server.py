@@ -9,6 +9,7 @@ import ssl
 from aiohttp import web
 
 from kubenet.api.kinds import REVIEWS, Kind
+from kubenet.api.validation_field import go_quote
 from kubenet.apiserver import discovery, errors, http_layer, reviews, sa_tokens, subresources
 from kubenet.apiserver.http_layer import StatusAppRunner
 from kubenet.apiserver.pki import PKI, read_tokens
@@ -22,7 +23,7 @@ from kubenet.apiserver.request import (
     resource_attributes,
     wants_table,
 )
-from kubenet.apiserver.request_body import check_options, query_int, read_object
+from kubenet.apiserver.request_body import check_kind, check_options, query_int, read_object
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -312,6 +313,7 @@ class APIServer:
         obj, warnings = await read_object(request, SCALE if t.subresource == "scale" else t.kind, "UpdateOptions")
         args = self._write_args(request)
         if t.subresource == "scale":
+            check_kind(SCALE, obj)
             return json_response(subresources.update_scale(self.registry, t.kind, t.namespace, t.name, obj,
                                                            args["dry_run"]))
         if t.subresource == "finalize":
@@ -350,7 +352,8 @@ class APIServer:
     @staticmethod
     def _with_warnings(resp: web.Response, warnings: list[str]) -> web.Response:
         for w in warnings:
-            resp.headers.add("Warning", f'299 - "{w}"')
+            if "\r" not in w and "\n" not in w:  # NewWarningHeader refuses line breaks; the text is strconv.Quote'd
+                resp.headers.add("Warning", f"299 - {go_quote(w)}")
         return resp
 
 

@@ -139,7 +139,7 @@ class Generator:
         if yaml_body and self.rng.random() < 0.7:
             try:
                 return yaml.safe_dump(obj).encode()
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):  # PyYAML's representer recurses: deep values go as JSON
                 pass
         text = json.dumps(obj)
         for index, raw in enumerate(RAW):

@@ -360,3 +360,21 @@ def test_scale_takes_only_an_int32(control_plane):
                   "number 2147483648 into Go struct field ScaleSpec.spec.replicas of type int32")
     code, reply = call(control_plane, "GET", DEPLOYS + "/scaled")
     assert reply["spec"]["replicas"] == 0
+
+
+async def _warnings(kubeconfig, path: str, body: bytes) -> tuple[int, list[str]]:
+    client = HTTPClient(str(kubeconfig))
+    try:
+        async with client.session.post(client.server + path, data=body,
+                                       headers={"Content-Type": "application/json"}) as resp:
+            await resp.read()
+            return resp.status, resp.headers.getall("Warning", [])
+    finally:
+        await client.close()
+
+
+def test_warnings_are_quoted_as_strconv_quote_does(control_plane):
+    body = json.dumps({"metadata": {"name": "warn"}, 'we"ird\x00': 1, "ok": 2}).encode()
+    code, warnings = asyncio.run(_warnings(control_plane.kubeconfig, CMS + "?dryRun=All", body))
+    assert code == 201
+    assert warnings == ['299 - "unknown field \\"we\\"ird\\x00\\""', '299 - "unknown field \\"ok\\""']
