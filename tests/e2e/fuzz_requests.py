@@ -66,6 +66,13 @@ CONTENT_TYPES = ["application/json", "application/yaml", "application/vnd.kubern
                  "application/json; charset=utf-8", "application/merge-patch+json", "a/b;;;",
                  "application/json-patch+json", "application/strategic-merge-patch+json",
                  "application/apply-patch+yaml", "multipart/form-data; boundary=x", "APPLICATION/JSON"]
+ODD_PATHS = ["/openapi/v3/garbage", "/openapi/v3/apis/apps/v1?hash=x", "/openapi/v2?x=1", "/apis/garbage",
+             "/apis/apps/garbage", "/api/v2", "/api/v1/garbage/x", "/healthz/garbage", "/readyz?verbose", "/version/x",
+             "/api/v1/namespaces/fuzz/pods/target/log?tailLines=abc", "/api/v1/namespaces/fuzz/pods/target/exec",
+             "/api/v1/namespaces/fuzz/pods/target/portforward", "/api/v1/namespaces/fuzz/pods/target/attach",
+             "/api/v1/namespaces/fuzz/services/target/proxy", "/api/v1/namespaces/fuzz/configmaps/target/status",
+             "/api/v1/namespaces//configmaps", "/api/v1/namespaces/fuzz/configmaps/a/b/c/d", "/apis/apps/v1/watch/x",
+             "/api/v1/watch/namespaces/fuzz/configmaps?timeoutSeconds=0", "/api/v1/nodes/x/status", "/api/v1/%ff"]
 ACCEPTS = ["application/json", "application/json;as=Table;v=v1;g=meta.k8s.io", "application/vnd.kubernetes.protobuf",
            "*/*", "garbage", "application/json;as=Table;v=v9;g=meta.k8s.io", "text/html", "application/yaml"]
 
@@ -232,6 +239,8 @@ class Generator:
             method = "GET"
         name = self.rng.choice(NAMES) if self.rng.random() < 0.5 else ""
         path = f"{prefix}/{name}" if name else prefix
+        if method == "GET" and self.rng.random() < 0.15:
+            path = self.rng.choice(ODD_PATHS)
         q: list[tuple[str, str]] = []
         for key, values in (("labelSelector", SELECTORS), ("fieldSelector", FIELD_SELECTORS),
                             ("limit", ["1", "0", "-1", "abc", str(2**70), "1.5"]),

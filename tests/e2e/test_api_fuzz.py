@@ -61,7 +61,8 @@ async def _fuzz(plane) -> dict:
             await asyncio.sleep(PROBE_EVERY)
 
     async def one(req) -> None:
-        url = client.server + req.path + ("?" + urlencode(req.query) if req.query else "")
+        joiner = "&" if "?" in req.path else "?"
+        url = client.server + req.path + (joiner + urlencode(req.query) if req.query else "")
         before = store.revision
         headers = {"Content-Type": "", **req.headers} if req.body is not None else req.headers
         async with client.session.request(req.method, url, data=req.body, headers=headers,
