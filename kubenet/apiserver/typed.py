@@ -28,7 +28,6 @@ from kubenet.apiserver.typed_leaves import (  # noqa: F401 (TypeMismatch and jso
     parse_rfc3339_error,
 )
 
-
 # --- containers ------------------------------------------------------------------------------------------
 
 class _Each:
