@@ -91,22 +91,20 @@ def _go_syntax_error(exc: json.JSONDecodeError) -> str:
     if pos >= len(doc) or msg.startswith("Unterminated string"):
         return "unexpected end of JSON input"
     char = _quote_char(doc[pos])
-    if msg.startswith("Expecting value"):
-        return f"invalid character {char} looking for beginning of value"
-    if msg.startswith("Expecting property name"):
-        return f"invalid character {char} looking for beginning of object key string"
-    if msg.startswith("Expecting ':'"):
-        return f"invalid character {char} after object key"
     if msg.startswith("Expecting ','"):
         opener = _innermost_opener(doc, pos)
         return f"invalid character {char} after {'array element' if opener == '[' else 'object key:value pair'}"
-    if msg.startswith("Extra data"):
-        return f"invalid character {char} after top-level value"
-    if msg.startswith("Invalid control character"):
-        return f"invalid character {char} in string literal"
-    if msg.startswith("Invalid \\"):
-        return f"invalid character {char} in string escape code"
+    for python, go in _SYNTAX:
+        if msg.startswith(python):
+            return f"invalid character {char} {go}"
     return msg
+
+
+# Python's JSONDecodeError message → the context Go's scanner names (scanner.go).
+_SYNTAX = (("Expecting value", "looking for beginning of value"),
+           ("Expecting property name", "looking for beginning of object key string"),
+           ("Expecting ':'", "after object key"), ("Extra data", "after top-level value"),
+           ("Invalid control character", "in string literal"), ("Invalid \\", "in string escape code"))
 
 
 def _innermost_opener(doc: str, pos: int) -> str:

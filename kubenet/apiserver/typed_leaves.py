@@ -107,26 +107,18 @@ class _Leaf:
         raise NotImplementedError
 
 
-class _String(_Leaf):
-    go, zero = "string", ""
+class _Exact(_Leaf):
+    """A leaf whose JSON value is exactly one Python type (string, bool)."""
+
+    def __init__(self, go: str, python: type, zero: object):
+        self.go, self.python, self.zero = go, python, zero
 
     def decode(self, value, walk):
-        if type(value) is str:
+        if type(value) is self.python:
             return value
         if value is None:
             return DROP
-        raise TypeMismatch(json_kind(value), "string", value)
-
-
-class _Bool(_Leaf):
-    go, zero = "bool", False
-
-    def decode(self, value, walk):
-        if type(value) is bool:
-            return value
-        if value is None:
-            return DROP
-        raise TypeMismatch(json_kind(value), "bool", value)
+        raise TypeMismatch(json_kind(value), self.go, value)
 
 
 class _Int(_Leaf):
@@ -264,7 +256,7 @@ class _Free(_Leaf):
         return value
 
 
-STRING, _BOOL, _INT32, _INT64 = _String(), _Bool(), _Int("int32"), _Int("int64")
+STRING, _BOOL, _INT32, _INT64 = _Exact("string", str, ""), _Exact("bool", bool, False), _Int("int32"), _Int("int64")
 LEAVES: dict[str, _Leaf] = {
     "string": STRING, "bool": _BOOL, "int32": _INT32, "int64": _INT64, "float64": _Float(),
     "Quantity": _Quantity(), "IntOrString": _IntOrString(), "bytes": _Bytes(), "*": _Free(), "": _Free(),
