@@ -22,6 +22,8 @@ import re
 
 import yaml
 
+from kubenet.api.validation_field import go_quote
+
 MAX_DEPTH = 128
 MAX_EXPANDED = 3 * 1024 * 1024  # bytes of JSON a YAML document may expand to (the request body limit)
 _ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
@@ -80,9 +82,7 @@ def _quote_char(char: str) -> str:
         return "'\\''"
     if char == '"':
         return "'\"'"
-    if char.isprintable():
-        return f"'{char}'"
-    return json.dumps(char)
+    return "'" + go_quote(char)[1:-1] + "'"
 
 
 def _go_syntax_error(exc: json.JSONDecodeError) -> str:
@@ -90,6 +90,8 @@ def _go_syntax_error(exc: json.JSONDecodeError) -> str:
     doc, pos, msg = exc.doc, exc.pos, exc.msg
     if pos >= len(doc) or msg.startswith("Unterminated string"):
         return "unexpected end of JSON input"
+    if msg.startswith("Invalid \\") and pos + 1 < len(doc):
+        pos += 1  # Python points at the backslash, Go at the character after it
     char = _quote_char(doc[pos])
     if msg.startswith("Expecting ','"):
         opener = _innermost_opener(doc, pos)

@@ -63,6 +63,9 @@ def test_json_numbers_keep_their_literal():
     (b'{"a": 1 "b": 2}', "invalid character '\"' after object key:value pair"),
     (b"[1 2]", "invalid character '2' after array element"),
     (b"{} x", "invalid character 'x' after top-level value"),
+    (b'"\\x"', "invalid character 'x' in string escape code"),
+    (b'"a\x01"', "invalid character '\\x01' in string literal"),
+    (b"'a'", "invalid character '\\'' looking for beginning of value"),
     (b"[" * 10_000, "invalid character '[' exceeded max depth"),
     (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "invalid character '[' exceeded max depth"),
 ])
