@@ -70,7 +70,7 @@ ODD_PATHS = ["/openapi/v3/garbage", "/openapi/v3/apis/apps/v1?hash=x", "/openapi
              "/apis/apps/garbage", "/api/v2", "/api/v1/garbage/x", "/healthz/garbage", "/readyz?verbose", "/version/x",
              "/api/v1/namespaces/fuzz/pods/target/log?tailLines=abc", "/api/v1/namespaces/fuzz/pods/target/exec",
              "/api/v1/namespaces/fuzz/pods/target/portforward", "/api/v1/namespaces/fuzz/pods/target/attach",
-             "/api/v1/namespaces/fuzz/services/target/proxy", "/api/v1/namespaces/fuzz/configmaps/target/status",
+             "/api/v1/namespaces/fuzz/configmaps/target/status",
              "/api/v1/namespaces//configmaps", "/api/v1/namespaces/fuzz/configmaps/a/b/c/d", "/apis/apps/v1/watch/x",
              "/api/v1/watch/namespaces/fuzz/configmaps?timeoutSeconds=0", "/api/v1/nodes/x/status", "/api/v1/%ff"]
 ACCEPTS = ["application/json", "application/json;as=Table;v=v1;g=meta.k8s.io", "application/vnd.kubernetes.protobuf",
