@@ -5,6 +5,7 @@ pkg/endpoints/handlers/create.go, update.go, patch.go): the media type (415), th
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import types
 
@@ -29,6 +30,9 @@ JSON, YAML, PROTOBUF = "application/json", "application/yaml", "application/vnd.
 BODY_TYPES = (JSON, YAML, PROTOBUF)
 FIELD_VALIDATION = ("", "Ignore", "Strict", "Warn")  # sorted, as sets.List prints them
 FIELD_MANAGER_MAX = 128
+# PyYAML's pure-Python reader takes seconds for a few MB (libyaml's composer recurses in C and crashes on deep
+# nesting, so it is not used): past this size a YAML body is decoded in a thread, and the event loop keeps answering.
+BIG_YAML = 64 * 1024
 FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
 
 
@@ -172,7 +176,11 @@ async def read_object(request: web.Request, kind: Kind, options_kind: str) -> tu
     raw = await request.read()
     check_options(request, options_kind)
     duplicates: list[str] = []
-    obj = interpret(parse(raw, mtype, kind, duplicates), kind, raw)
+    if mtype == YAML and len(raw) > BIG_YAML:
+        value = await asyncio.to_thread(parse, raw, mtype, kind, duplicates)
+    else:
+        value = parse(raw, mtype, kind, duplicates)
+    obj = interpret(value, kind, raw)
     return obj, decode_typed(kind, obj, field_validation(request), duplicates=duplicates)
 
 

@@ -23,7 +23,7 @@ from kubenet.apiserver.request import (
     resource_attributes,
     wants_table,
 )
-from kubenet.apiserver.request_body import check_kind, check_options, query_int, read_object
+from kubenet.apiserver.request_body import BIG_YAML, check_kind, check_options, query_int, read_object
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -335,9 +335,12 @@ class APIServer:
         check_options(request, "PatchOptions", content_type)
         args = self._write_args(request)
         force = request.query.get("force") in ("true", "1")
+        decoded = None
+        if content_type == subresources.APPLY and len(body) > BIG_YAML:
+            decoded = await asyncio.to_thread(subresources.decode_patch, body, content_type)
         patched, warnings = subresources.patch_object(
             self.registry, t.kind, t.namespace, t.name, body, content_type, t.subresource, args["field_manager"],
-            force, args["dry_run"], request.query.get("fieldValidation") or "Warn")
+            force, args["dry_run"], request.query.get("fieldValidation") or "Warn", decoded=decoded)
         return self._with_warnings(self._respond(request, t.kind, patched, [patched]), warnings)
 
     async def _delete(self, request: web.Request, t: Target) -> web.Response:

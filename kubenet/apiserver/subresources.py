@@ -28,7 +28,7 @@ def patch_media_type(content_type: str) -> str:
     return content_type
 
 
-def _decode(body: bytes | str, content_type: str):
+def decode_patch(body: bytes | str, content_type: str):
     """The patch document, bounded as every body is (kubenet/apiserver/body.py), with patch.go's texts."""
     try:
         if content_type == APPLY:
@@ -45,10 +45,11 @@ def _decode(body: bytes | str, content_type: str):
 def patch_object(registry: Registry, kind: Kind, namespace: str | None, name: str, body: bytes | str,
                  content_type: str, subresource: str | None = None, field_manager: str | None = None,
                  force: bool = False, dry_run: bool = False, field_validation: str = "Warn",
-                 decode_types: bool = True) -> tuple[dict, list[str]]:
+                 decode_types: bool = True, decoded: object = None) -> tuple[dict, list[str]]:
     """Apply a patch of an already checked `content_type`; returns the stored object and the warnings.
-    In-process clients (decode_types=False) write well-typed objects: their patches skip the Go-type decoding."""
-    patch = _decode(body, content_type)
+    In-process clients (decode_types=False) write well-typed objects: their patches skip the Go-type decoding.
+    `decoded`: the patch document, already decoded from `body` (the server does big YAML in a thread)."""
+    patch = decoded if decoded is not None else decode_patch(body, content_type)
     if subresource == "scale":
         return _patch_scale(registry, kind, namespace, name, patch, content_type, dry_run, decode_types), []
     try:

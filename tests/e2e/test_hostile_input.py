@@ -378,3 +378,24 @@ def test_warnings_are_quoted_as_strconv_quote_does(control_plane):
     code, warnings = asyncio.run(_warnings(control_plane.kubeconfig, CMS + "?dryRun=All", body))
     assert code == 201
     assert warnings == ['299 - "unknown field \\"we\\"ird\\x00\\""', '299 - "unknown field \\"ok\\""']
+
+
+async def _big_yaml_and_probe(kubeconfig, doc: bytes) -> tuple[int, float, int]:
+    post = asyncio.create_task(_request(kubeconfig, "POST", CMS + "?dryRun=All", doc,
+                                        {"Content-Type": "application/yaml"}))
+    worst, probes = 0.0, 0
+    while not post.done():
+        code, _, seconds = await _request(kubeconfig, "GET", "/readyz")
+        assert code == 200
+        worst, probes = max(worst, seconds), probes + 1
+        await asyncio.sleep(0.05)
+    code, _, _ = await post
+    return code, worst, probes
+
+
+def test_a_big_yaml_body_is_decoded_beside_the_event_loop(control_plane):
+    doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big-yaml}\ndata:\n"
+           + "".join(f"  k{i}: v{i}\n" for i in range(100_000))).encode()  # 1.7 MB: seconds of pure-Python YAML
+    code, worst, probes = asyncio.run(_big_yaml_and_probe(control_plane.kubeconfig, doc))
+    assert code == 201 and probes >= 1
+    assert worst < 1.0, f"/readyz took {worst:.2f}s while the YAML was decoded"
