@@ -145,16 +145,15 @@ def check_kind(kind: Kind, obj: dict) -> None:
         raise errors.bad_request(f"the kind in the data ({body_kind}) does not match the expected kind ({kind.kind})")
 
 
-def decode_typed(kind: Kind, obj: dict, mode: str, root=None, duplicates: list[str] | None = None) -> list[str]:
+def decode_typed(kind: Kind, obj: dict, mode: str, duplicates: list[str] | None = None) -> list[str]:
     """Decode `obj` (in place) into the kind's Go type; returns the warnings fieldValidation=Warn gives.
     Raises the 400 a type error or (Strict) an unknown or duplicate field gives."""
+    body_kind = obj.get("kind") or kind.kind
+    if body_kind != kind.kind or (obj.get("apiVersion") or kind.api_version) != kind.api_version:
+        return []  # another kind: the registry answers that the kinds differ
+    root = typed.schema().for_kind(kind.api_version, kind.kind)
     if root is None:
-        body_kind = obj.get("kind") or kind.kind
-        if body_kind != kind.kind or (obj.get("apiVersion") or kind.api_version) != kind.api_version:
-            return []  # another kind: the registry answers that the kinds differ
-        root = typed.schema().for_kind(kind.api_version, kind.kind)
-        if root is None:
-            return []
+        return []
     version = (obj.get("apiVersion") or kind.api_version).rpartition("/")[2]
     try:
         unknown = typed.decode(root, obj)
