@@ -55,7 +55,7 @@ class _Schema:
                 return f"i:{index}"
             else:
                 raise PatchError(f".{'.'.join(spath)}: element {index}: associative list with keys has an element "
-                                 f'that omits key field "{name}" (and doesn\'t have default value)', 500)
+                                 f'that omits key field "{name}" (and doesn\'t have default value)', 400)
         return "k:" + compact_json(key)
 
     def items(self, spath: Path, values: object) -> dict[str, object]:

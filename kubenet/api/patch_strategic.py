@@ -20,7 +20,8 @@ SET_ELEMENT_ORDER = "$setElementOrder/"
 DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/"
 
 # mergepatch errors the apiserver maps to 400 (interpretStrategicMergePatchError); the rest are plain errors
-# and reach the client as a 500.
+# that upstream answers with a 500 (ErrorToAPIStatus). They are the client's mistake, and no input may get a
+# 5xx here: we answer them 400 with the same text.
 BAD_RETAIN_KEYS = "invalid patch format of retainKeys"
 BAD_SET_ELEMENT_ORDER = "invalid patch format of setElementOrder list"
 NO_LIST_OF_LISTS = "lists of lists are not supported"  # a 422
@@ -34,7 +35,7 @@ def strategic_merge_patch(original: dict, patch: dict, kind: str) -> dict:
 
 
 def _error(message: str) -> PatchError:
-    return PatchError(message, 500)
+    return PatchError(message, 400)
 
 
 def _bad_patch_type(directive: object, where: dict) -> PatchError:

@@ -79,7 +79,22 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
             reqs.append(Requirement(key, "!=" if eqop == "!=" else "=", (eqval,)))
         else:
             reqs.append(Requirement(key, "exists"))
+        _check_values(reqs[-1])
     return reqs
+
+
+def _check_values(requirement: Requirement) -> None:
+    """labels.NewRequirement: every value must be a valid label value (`values[0][app]: Invalid value: ...`)."""
+    from kubenet.api.validation_field import go_quote
+    from kubenet.api.validation_meta import is_valid_label_value
+    errors = []
+    for index, value in enumerate(requirement.values):
+        problems = is_valid_label_value(value)
+        if problems:
+            errors.append(f"values[{index}][{requirement.key}]: Invalid value: {go_quote(value)}: "
+                          + "; ".join(problems))
+    if errors:
+        raise SelectorError(errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
 
 
 def label_selector_from_object(selector: dict | None) -> list[Requirement] | None:

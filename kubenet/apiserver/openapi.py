@@ -21,7 +21,7 @@ from kubenet.apiserver.discovery import GIT_VERSION
 
 DEFAULT_CACHE = "/var/lib/kubenet/openapi-cache"
 # Bump when the generator's output changes, so stale caches are rebuilt.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 _lock = threading.Lock()
 _cache_root: str | None = None
@@ -38,6 +38,8 @@ def set_cache_dir(path: str | None) -> None:
     with _lock:
         _cache_root = path
         _loaded.clear()
+    from kubenet.apiserver import typed
+    typed.forget()
 
 
 def cache_dir() -> str:
@@ -113,56 +115,22 @@ def v3(group_version_path: str) -> bytes | None:
     return _read(f"v3/{path.replace('/', '__')}.json")
 
 
-def _field_tree() -> dict:
-    with _lock:
-        tree = _loaded.get("fields.tree")
-    if tree is None:
-        body = _read("fields.json")
-        tree = json.loads(body) if body else {"kinds": {}, "types": {}}
-        with _lock:
-            _loaded["fields.tree"] = tree
-    return tree  # type: ignore[return-value]
+def field_tree() -> dict:
+    """The compact field tree ({"kinds": {apiVersion/Kind: type}, "types": {type: {field: code}}}) that
+    kubenet/apiserver/typed.py compiles into its decoder."""
+    body = _read("fields.json")
+    return json.loads(body) if body else {"kinds": {}, "types": {}}
 
 
 def unknown_fields(kind: Kind, obj: dict) -> list[str]:
     """Paths of fields the kind's schema does not know, as the API server's strict decoder names them
-    ("spec.replicass", "spec.template.spec.containers[0].imagee"), in document order.
+    ("spec.replicass", "spec.template.spec.containers[0].imagee"), in document order (`obj` is not changed).
+    Raises typed.TypeMismatch for a value its Go type cannot hold."""
+    import copy
 
-    Used for fieldValidation=Strict (400 `strict decoding error: unknown field "spec.foo"`) and Warn.
-    The whole body is checked, status included: a real server decodes it all before dropping status.
-    """
-    tree = _field_tree()
-    type_name = tree["kinds"].get(f"{kind.api_version}/{kind.kind}")
-    if type_name is None:
-        return []
-    found: list[str] = []
-    _walk(tree["types"], type_name, obj, "", found)
-    return found
-
-
-def _walk(types: dict, code: str, value, path: str, found: list[str]) -> None:
-    """Check `value` against a field-tree code: "" primitive, "*" free-form, "[X" list, "{X" map, "Name" type."""
-    if code in ("", "*") or value is None:
-        return
-    if code.startswith("["):
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                _walk(types, code[1:], item, f"{path}[{index}]", found)
-        return
-    if code.startswith("{"):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                _walk(types, code[1:], item, f"{path}.{key}" if path else key, found)
-        return
-    fields = types.get(code)
-    if fields is None or not isinstance(value, dict):
-        return  # wrong types are the decoder's other error, not an unknown field
-    for key, item in value.items():
-        child = f"{path}.{key}" if path else key
-        if key not in fields:
-            found.append(child)
-        else:
-            _walk(types, fields[key], item, child, found)
+    from kubenet.apiserver import typed
+    root = typed.schema().for_kind(kind.api_version, kind.kind)
+    return typed.decode(root, copy.deepcopy(obj)) if root is not None else []
 
 
 def main(argv: list[str]) -> int:

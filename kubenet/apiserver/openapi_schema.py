@@ -58,9 +58,12 @@ QUANTITY_FIELDS = {"limits", "requests", "capacity", "allocatable", "hard", "use
                    "divisor", "allocated_resources", "max", "min", "default", "default_request",
                    "max_limit_request_ratio"}
 MICRO_TIME_FIELDS = {"event_time", "last_observed_time", "acquire_time", "renew_time"}
+# Fields whose Go type is map[string][]byte (base64 in JSON); the client flattens them to Dict[str, str].
+BYTES_MAPS = {("V1Secret", "data"), ("V1ConfigMap", "binary_data")}
 INT64_FIELDS = {"generation", "deletion_grace_period_seconds", "observed_generation", "active_deadline_seconds",
                 "termination_grace_period_seconds", "run_as_user", "run_as_group", "fs_group", "revision",
-                "seconds_after_finished", "starting_deadline_seconds", "expiration_seconds", "value"}
+                "seconds_after_finished", "starting_deadline_seconds", "expiration_seconds", "value",
+                "grace_period_seconds", "toleration_seconds", "supplemental_groups", "seconds"}
 # Strategic-merge-patch metadata (patchStrategy / patchMergeKey struct tags) for the lists users edit.
 PATCH_META: dict[tuple[str, str], tuple[str, str]] = {
     ("V1PodSpec", "containers"): ("merge", "name"), ("V1PodSpec", "init_containers"): ("merge", "name"),
@@ -145,30 +148,40 @@ class SchemaBuilder:
         return self.names[cls_name]
 
     def _type_schema(self, owner: str, field: str, type_text: str, annotation) -> tuple[dict, str]:
-        """(schema with "$ref" as a bare definition name, field-tree code) for one client type."""
+        """(schema with "$ref" as a bare definition name, field-tree code) for one client type.
+
+        Codes (read by kubenet/apiserver/typed.py): a definition name (has dots), "[X" list of X, "{X" map of X,
+        "*" free-form, or a Go leaf type: string, bool, int32, int64, float64, bytes, Quantity, IntOrString,
+        Time, MicroTime.
+        """
         if type_text.startswith("List["):
             inner, code = self._type_schema(owner, field, type_text[5:-1], None)
             return {"type": "array", "items": inner}, "[" + code
         if type_text.startswith("Dict[str, "):
             inner, code = self._type_schema(owner, field, type_text[10:-1], None)
+            if (owner, field) in BYTES_MAPS:
+                inner, code = {"type": "string", "format": "byte"}, "bytes"
             return {"type": "object", "additionalProperties": inner}, "{" + code
         if type_text == "str":
             if field in QUANTITY_FIELDS:
-                return {"$ref": QUANTITY}, ""
-            return {"type": "string"}, ""
+                return {"$ref": QUANTITY}, "Quantity"
+            return {"type": "string"}, "string"
         if type_text == "int":
-            return {"type": "integer", "format": "int64" if field in INT64_FIELDS else "int32"}, ""
+            width = "int64" if field in INT64_FIELDS else "int32"
+            return {"type": "integer", "format": width}, width
         if type_text == "float":
-            return {"type": "number", "format": "double"}, ""
+            return {"type": "number", "format": "double"}, "float64"
         if type_text == "bool":
-            return {"type": "boolean"}, ""
+            return {"type": "boolean"}, "bool"
         if type_text == "datetime":
-            return {"$ref": MICRO_TIME if field in MICRO_TIME_FIELDS else TIME}, ""
+            if field in MICRO_TIME_FIELDS:
+                return {"$ref": MICRO_TIME}, "MicroTime"
+            return {"$ref": TIME}, "Time"
         if type_text in ("bytearray", "bytes"):
-            return {"type": "string", "format": "byte"}, ""
+            return {"type": "string", "format": "byte"}, "bytes"
         if type_text == "object":
             if annotation is not None and _is_int_or_string(annotation):
-                return {"$ref": INT_OR_STRING}, ""
+                return {"$ref": INT_OR_STRING}, "IntOrString"
             if field == "fields_v1":
                 return {"$ref": FIELDS_V1}, "*"
             if owner == "V1ControllerRevision" and field == "data":

@@ -2,16 +2,18 @@
 delete options, content negotiation."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-import yaml
 from aiohttp import web
 
-from kubenet.api import kinds, protobuf
+from kubenet.api import kinds
 from kubenet.api.kinds import Kind
-from kubenet.apiserver import errors
+from kubenet.api.validation_field import go_quote
+from kubenet.apiserver import errors, request_body
 from kubenet.apiserver.rbac import Attributes
+
+# DeleteOptions as a body decodes it (meta/v1; every group-version serves it).
+DELETE_OPTIONS = Kind("", "v1", "DeleteOptions", "deleteoptions", verbs=())
 
 
 @dataclass
@@ -58,46 +60,10 @@ def parse_target(request: web.Request) -> Target:
     return t
 
 
-class _JSONCompatibleLoader(yaml.SafeLoader):
-    """YAML as Kubernetes reads it (sigs.k8s.io/yaml converts to JSON): timestamps stay strings."""
-
-
-_JSONCompatibleLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
-def load_yaml(raw: bytes | str):
-    return yaml.load(raw, Loader=_JSONCompatibleLoader)
-
-
-def _no_duplicates(pairs):
-    out = {}
-    for k, v in pairs:
-        if k in out:
-            raise errors.bad_request(f'json: duplicate field "{k}"')
-        out[k] = v
-    return out
-
-
-async def body_object(request: web.Request) -> dict:
-    raw = await request.read()
-    ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
-    try:
-        if ctype in ("application/yaml", "application/apply-patch+yaml"):
-            obj = load_yaml(raw)
-        elif ctype == "application/vnd.kubernetes.protobuf":
-            obj = protobuf.decode_object(raw)  # what kubectl's typed clients (create configmap, ...) send
-        else:
-            obj = json.loads(raw, object_pairs_hook=_no_duplicates)
-    except errors.APIError:
-        raise
-    except protobuf.ProtobufError as exc:
-        raise errors.bad_request(str(exc)) from None
-    except (ValueError, yaml.YAMLError) as exc:
-        raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
-    if not isinstance(obj, dict):
-        raise errors.bad_request("the body of the request was in an unknown format - it must be a JSON object")
+async def body_object(request: web.Request, kind: Kind) -> dict:
+    """A request body that is one object of `kind` (a review, DeleteOptions in protobuf), decoded into its Go type
+    as a create decodes it (kubenet/apiserver/request_body.py)."""
+    obj, _ = await request_body.read_object(request, kind, "CreateOptions")
     return obj
 
 
@@ -105,25 +71,17 @@ async def delete_options(request: web.Request) -> dict:
     options: dict = {}
     raw = await request.read()
     if raw.strip():
-        if request.headers.get("Content-Type", "").startswith("application/vnd.kubernetes.protobuf"):
-            options = await body_object(request)  # typed clients send DeleteOptions as protobuf
-            options.pop("kind", None)
-            options.pop("apiVersion", None)
-        else:
-            try:
-                options = json.loads(raw)
-            except ValueError as exc:
-                raise errors.bad_request(f"the body of the request was in an unknown format: {exc}") from None
-        if not isinstance(options, dict):
-            raise errors.bad_request("DeleteOptions must be an object")
+        mtype = request_body.body_media_type(request)  # typed clients send DeleteOptions as protobuf
+        options = request_body.interpret(request_body.parse(raw, mtype, DELETE_OPTIONS), DELETE_OPTIONS, raw)
+        if (options.get("kind") or "DeleteOptions") == "DeleteOptions":
+            request_body.decode_typed(DELETE_OPTIONS, options, "Ignore")
+        options.pop("kind", None)
+        options.pop("apiVersion", None)
     q = request.query
     if q.get("propagationPolicy"):
         options["propagationPolicy"] = q["propagationPolicy"]
     if q.get("gracePeriodSeconds"):
-        try:
-            options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
-        except ValueError:
-            raise errors.bad_request("gracePeriodSeconds must be an integer") from None
+        options["gracePeriodSeconds"] = request_body.query_int(request, "gracePeriodSeconds")
     policy = options.get("propagationPolicy")
     if policy not in (None, "Foreground", "Background", "Orphan"):
         raise errors.bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '
@@ -132,25 +90,16 @@ async def delete_options(request: web.Request) -> dict:
 
 
 def wants_table(request: web.Request) -> bool:
+    """Whether the client asks for a Table; its TableOptions are checked as optionsForTransform checks them."""
     accept = request.headers.get("Accept", "")
     first = accept.split(",")[0]
-    return "as=Table" in first and "g=meta.k8s.io" in first
-
-
-def strict_check(request: web.Request, kind: Kind, obj: dict) -> list[str]:
-    """fieldValidation=Strict (kubectl's default) rejects unknown fields; Warn returns them as warnings."""
-    mode = request.query.get("fieldValidation", "Warn")  # the server's default when the client names none
-    if mode == "Ignore":
-        return []
-    from kubenet.apiserver import openapi
-    unknown = openapi.unknown_fields(kind, obj)
-    if not unknown:
-        return []
-    if mode == "Strict":
-        detail = ", ".join(f'unknown field "{u.lstrip(".")}"' for u in unknown)
-        raise errors.bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
-                                 f"strict decoding error: {detail}")
-    return [f'unknown field "{u.lstrip(".")}"' for u in unknown]
+    if not ("as=Table" in first and "g=meta.k8s.io" in first):
+        return False
+    include = request.query.get("includeObject", "")
+    if include not in ("", "None", "Metadata", "Object"):
+        raise errors.bad_request(f"Unable to convert to Table as requested: includeObject: Invalid value: "
+                                 f"{go_quote(include)}: must be 'Metadata', 'Object', 'None', or empty")
+    return True
 
 
 def resource_attributes(request: web.Request, t: Target) -> Attributes:

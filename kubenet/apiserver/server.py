@@ -9,7 +9,9 @@ import ssl
 from aiohttp import web
 
 from kubenet.api.kinds import REVIEWS, Kind
-from kubenet.apiserver import discovery, errors, proxy, reviews, sa_tokens, subresources
+from kubenet.api.validation_field import go_quote
+from kubenet.apiserver import discovery, errors, http_layer, proxy, reviews, sa_tokens, subresources
+from kubenet.apiserver.http_layer import StatusAppRunner
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
 from kubenet.apiserver.registry import Registry
@@ -19,9 +21,9 @@ from kubenet.apiserver.request import (
     delete_options,
     parse_target,
     resource_attributes,
-    strict_check,
     wants_table,
 )
+from kubenet.apiserver.request_body import BIG_YAML, check_kind, check_options, query_int, read_object
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,8 @@ class APIServer:
         return app
 
     async def start(self, hosts: list[str], port: int, tls: bool = True) -> None:
-        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        runner = StatusAppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                                 **http_layer.handler_args())
         await runner.setup()
         ctx = self.ssl_context() if tls and self.pki else None
         for host in hosts:
@@ -244,7 +247,7 @@ class APIServer:
                                                                            target.kind.verbs):
             raise errors.method_not_allowed()
         if target.kind.kind in REVIEWS:
-            return json_response(reviews.answer(target.kind, await body_object(request), request[USER],
+            return json_response(reviews.answer(target.kind, await body_object(request, target.kind), request[USER],
                                                 self.authorizer), 201)
         if method == "GET":
             return await self._get(request, target)
@@ -271,10 +274,7 @@ class APIServer:
                 return json_response(subresources.get_scale(self.registry, t.kind, t.namespace, t.name))
             obj = self.registry.get(t.kind, t.namespace, t.name)
             return self._respond(request, t.kind, obj, [obj])
-        try:
-            limit = int(q.get("limit") or 0)
-        except ValueError:
-            raise errors.bad_request(f"invalid limit: {q.get('limit')}") from None
+        limit = max(query_int(request, "limit") or 0, 0)  # ListOptions.Limit: an int64; ≤ 0 is no limit
         listed = self.registry.list(t.kind, t.namespace, q.get("labelSelector"), q.get("fieldSelector"), limit,
                                     q.get("continue"))
         return self._respond(request, t.kind, listed, listed["items"])
@@ -290,7 +290,7 @@ class APIServer:
     def _respond(self, request: web.Request, kind: Kind, obj: dict, items: list[dict], status: int = 200):
         if wants_table(request):
             from kubenet.api import tables
-            table = tables.table(kind, items, include_object=request.query.get("includeObject", "Metadata"))
+            table = tables.table(kind, items, include_object=request.query.get("includeObject") or "Metadata")
             if obj.get("kind", "").endswith("List"):
                 table["metadata"] = dict(obj["metadata"])
             else:
@@ -299,14 +299,13 @@ class APIServer:
         return json_response(obj, status)
 
     def _write_args(self, request: web.Request) -> dict:
+        """dryRun and the field manager of a write whose options check_options has validated."""
         q = request.query
-        dry = q.getall("dryRun", [])
-        if any(d != "All" for d in dry):
-            raise errors.bad_request(f"Invalid dryRun value: {dry}. Supported values: All")
-        return {"dry_run": bool(dry), "field_manager": q.get("fieldManager") or _default_manager(request)}
+        return {"dry_run": bool(q.getall("dryRun", [])),
+                "field_manager": q.get("fieldManager") or _default_manager(request)}
 
     async def _post(self, request: web.Request, t: Target) -> web.Response:
-        obj = await body_object(request)
+        obj, warnings = await read_object(request, t.kind, "CreateOptions")
         args = self._write_args(request)
         if t.subresource == "binding" or (t.kind.plural == "bindings"):
             name = t.name or obj.get("metadata", {}).get("name")
@@ -318,16 +317,16 @@ class APIServer:
                                   "code": 201}, 201)
         if t.name or t.subresource:
             raise errors.method_not_allowed()
-        warnings = strict_check(request, t.kind, obj)
         created = self.registry.create(t.kind, t.namespace, obj, **args)
         return self._with_warnings(self._respond(request, t.kind, created, [created], 201), warnings)
 
     async def _put(self, request: web.Request, t: Target) -> web.Response:
         if not t.name:
             raise errors.method_not_allowed()
-        obj = await body_object(request)
+        obj, warnings = await read_object(request, SCALE if t.subresource == "scale" else t.kind, "UpdateOptions")
         args = self._write_args(request)
         if t.subresource == "scale":
+            check_kind(SCALE, obj)
             return json_response(subresources.update_scale(self.registry, t.kind, t.namespace, t.name, obj,
                                                            args["dry_run"]))
         if t.subresource == "finalize":
@@ -336,22 +335,26 @@ class APIServer:
             return json_response(self.registry.update(t.kind, t.namespace, t.name, current, **args))
         if t.subresource not in (None, "status"):
             raise errors.method_not_allowed()
-        warnings = strict_check(request, t.kind, obj)
         updated = self.registry.update(t.kind, t.namespace, t.name, obj, t.subresource, **args)
         return self._with_warnings(self._respond(request, t.kind, updated, [updated]), warnings)
 
     async def _patch(self, request: web.Request, t: Target) -> web.Response:
         if not t.name:
             raise errors.method_not_allowed()
-        body = await request.read()
-        args = self._write_args(request)
         if t.subresource not in (None, "status", "scale"):
             raise errors.method_not_allowed()
+        content_type = subresources.patch_media_type(request.headers.get("Content-Type", ""))
+        body = await request.read()
+        check_options(request, "PatchOptions", content_type)
+        args = self._write_args(request)
         force = request.query.get("force") in ("true", "1")
-        patched = subresources.patch_object(self.registry, t.kind, t.namespace, t.name, body,
-                                            request.headers.get("Content-Type", ""), t.subresource,
-                                            args["field_manager"], force, args["dry_run"])
-        return self._respond(request, t.kind, patched, [patched])
+        decoded = None
+        if content_type == subresources.APPLY and len(body) > BIG_YAML:
+            decoded = await asyncio.to_thread(subresources.decode_patch, body, content_type)
+        patched, warnings = subresources.patch_object(
+            self.registry, t.kind, t.namespace, t.name, body, content_type, t.subresource, args["field_manager"],
+            force, args["dry_run"], request.query.get("fieldValidation") or "Warn", decoded=decoded)
+        return self._with_warnings(self._respond(request, t.kind, patched, [patched]), warnings)
 
     async def _delete(self, request: web.Request, t: Target) -> web.Response:
         options = await delete_options(request)
@@ -369,10 +372,12 @@ class APIServer:
     @staticmethod
     def _with_warnings(resp: web.Response, warnings: list[str]) -> web.Response:
         for w in warnings:
-            resp.headers.add("Warning", f'299 - "{w}"')
+            if "\r" not in w and "\n" not in w:  # NewWarningHeader refuses line breaks; the text is strconv.Quote'd
+                resp.headers.add("Warning", f"299 - {go_quote(w)}")
         return resp
 
 
+SCALE = Kind("autoscaling", "v1", "Scale", "scale")  # the body of */scale
 _VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("POST", True): "create",
           ("PUT", True): "update", ("PATCH", True): "patch", ("DELETE", True): "delete",
           ("DELETE", False): "deletecollection"}

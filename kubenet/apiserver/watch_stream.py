@@ -10,6 +10,7 @@ from aiohttp import web
 from kubenet.api.kinds import Kind
 from kubenet.apiserver import errors
 from kubenet.apiserver.request import wants_table
+from kubenet.apiserver.request_body import query_int, watch_resource_version
 
 BOOKMARK_INTERVAL = 30.0
 
@@ -17,11 +18,10 @@ BOOKMARK_INTERVAL = 30.0
 async def serve_watch(server, request: web.Request, kind: Kind, namespace: str | None, label_selector: str | None,
                       field_selector: str | None) -> web.StreamResponse:
     q = request.query
-    rv = q.get("resourceVersion")
-    try:
-        timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else 1800 * (1 + random.random())
-    except ValueError:
-        raise errors.bad_request("timeoutSeconds must be a number") from None
+    rv = watch_resource_version(kind, q.get("resourceVersion"))
+    timeout = query_int(request, "timeoutSeconds")  # ListOptions.TimeoutSeconds is an *int64
+    if timeout is None:
+        timeout = 1800 * (1 + random.random())
     bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
     table = wants_table(request)
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
@@ -71,7 +71,7 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
             etype, obj = item
             if table:
                 from kubenet.api import tables
-                obj = tables.table(kind, [obj], include_object=q.get("includeObject", "Metadata"))
+                obj = tables.table(kind, [obj], include_object=q.get("includeObject") or "Metadata")
                 if not first_table:
                     obj["columnDefinitions"] = []
                 first_table = False

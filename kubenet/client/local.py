@@ -41,8 +41,9 @@ class LocalClient(Client):
     async def patch(self, resource, name, patch, namespace=None, patch_type="merge", subresource=None):
         from kubenet.apiserver.subresources import patch_object
         body = patch if isinstance(patch, (bytes, str)) else json.dumps(patch)
-        return patch_object(self.registry, resolve(resource), namespace, name, body, PATCH_TYPES[patch_type],
-                            subresource=subresource, field_manager=self.field_manager)
+        patched, _ = patch_object(self.registry, resolve(resource), namespace, name, body, PATCH_TYPES[patch_type],
+                                  subresource=subresource, field_manager=self.field_manager, decode_types=False)
+        return patched
 
     async def delete(self, resource, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
                      preconditions=None):
