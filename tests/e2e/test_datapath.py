@@ -269,10 +269,12 @@ def test_service_account_token_lets_a_pod_use_the_api(cluster, webs):
     assert files.split() == ["ca.crt", "namespace", "token"]
     # kubectl inside the Pod finds the in-cluster config (KUBERNETES_SERVICE_HOST + the mounted token)
     # and reaches the API server through the kubernetes Service's ClusterIP; as on a real cluster, RBAC lets
-    # the default ServiceAccount do nothing until a RoleBinding grants it a role.
+    # the default ServiceAccount do nothing until a RoleBinding grants it a role. Pods still see the host's
+    # files (the Pod-runtime issue gives them an image filesystem): KUBECONFIG names a missing file so that a
+    # ~/.kube/config left on this host by `make up` cannot stand in for the in-cluster config.
     assert ('Error from server (Forbidden): pods "client" is forbidden: User "system:serviceaccount:default:default" '
             'cannot get resource "pods" in API group "" in the namespace "default"') in \
-        in_pod(cluster, "client", "kubectl", "get", "pod", "client")
+        in_pod(cluster, "client", "env", "KUBECONFIG=/nonexistent/kubeconfig", "kubectl", "get", "pod", "client")
     cluster.kubectl("create", "rolebinding", "sa-view", "--clusterrole=view", "--serviceaccount=default:default")
     assert "client" in in_pod(cluster, "client", "kubectl", "get", "pod", "client", "-o", "name")
     cluster.kubectl("delete", "rolebinding", "sa-view")

@@ -398,4 +398,6 @@ def test_a_big_yaml_body_is_decoded_beside_the_event_loop(control_plane):
            + "".join(f"  k{i}: v{i}\n" for i in range(100_000))).encode()  # 1.7 MB: seconds of pure-Python YAML
     code, worst, probes = asyncio.run(_big_yaml_and_probe(control_plane.kubeconfig, doc))
     assert code == 201 and probes >= 1
-    assert worst < 1.0, f"/readyz took {worst:.2f}s while the YAML was decoded"
+    # On the event loop this decode blocked /readyz for ~5 s; beside it, probes answer in well under a second
+    # on an idle machine. The bound leaves room for a loaded CI machine and still fails on the old code.
+    assert worst < 2.5, f"/readyz took {worst:.2f}s while the YAML was decoded"
