@@ -87,7 +87,7 @@ class Supervisor:
         services = Informer(client, "services")
         slices = Informer(client, "endpointslices.discovery.k8s.io")
         Router(self.host, self.nodes, nodes, services)
-        self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
+        self.nodeports = LocalhostNodePorts(services, slices, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
                                                sa_key=self.plane.sa_key)
