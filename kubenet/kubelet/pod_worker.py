@@ -227,7 +227,8 @@ class PodWorker:
             return False
         process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,
                                    cwd=state.spec.get("workingDir"), tty=bool(state.spec.get("tty")),
-                                   stdin=bool(state.spec.get("stdin")), stdin_once=bool(state.spec.get("stdinOnce")))
+                                   stdin=bool(state.spec.get("stdin")), stdin_once=bool(state.spec.get("stdinOnce")),
+                                   report_start=catalog.reports_start(argv))
         try:
             await process.start(self.sandbox.enter_argv())
         except OSError as exc:  # e.g. a workingDir that does not exist

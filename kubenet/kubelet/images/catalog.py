@@ -78,6 +78,19 @@ _PROGRAMS = {
 }
 
 
+# Our programs that bind their ports through go_http.make_server and so report when they are up (started.py).
+_REPORTING = {"kubenet.kubelet.images.web": None,
+              "kubenet.kubelet.images.agnhost": {"netexec", "serve-hostname", "liveness"}}
+
+
+def reports_start(argv: list[str] | tuple[str, ...]) -> bool:
+    """Whether the container's program tells the kubelet when it is up (see kubenet/kubelet/images/started.py)."""
+    if len(argv) < 3 or argv[0] != PY or argv[1] != "-m" or argv[2] not in _REPORTING:
+        return False
+    subcommands = _REPORTING[argv[2]]
+    return subcommands is None or (len(argv) > 3 and argv[3] in subcommands)
+
+
 class ImageNotFound(Exception):
     pass
 

@@ -11,6 +11,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kubenet.kubelet.images.go_cli import go_fatal, join_host_port
+from kubenet.kubelet.images.started import report_started
 
 # --- net/http -------------------------------------------------------------------------------------------
 _HTML_SIGNATURES = (b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
@@ -146,9 +147,12 @@ class QuietServer(ThreadingHTTPServer):
 
 
 def make_server(handler: type[BaseHTTPRequestHandler], port: int, host: str = "0.0.0.0") -> QuietServer:
-    """Bind like Go's `:port`; the server is not yet serving. Exits like log.Fatal if the port is taken."""
+    """Bind like Go's `:port`; the server is not yet serving (connections queue in the backlog until it is), so
+    the kubelet may count the container started. Exits like log.Fatal if the port is taken."""
     try:
-        return QuietServer((host, port), handler)
+        server = QuietServer((host, port), handler)
     except OSError as exc:
         go_fatal(f"listen tcp {join_host_port(host if host != '0.0.0.0' else '', port)}: bind: "
                  f"{(exc.strerror or str(exc)).lower()}")
+    report_started()
+    return server
