@@ -107,19 +107,23 @@ def test_a_reset_client_ends_the_upstream_connection_too():
     run(story())
 
 
-def test_an_unreachable_node_port_without_endpoints_closes_the_client_at_once():
+def answer_from_a_refusing_node(ready: bool, hold_seconds: float = 5.0) -> tuple[bytes, float]:
+    """What a client of the relay gets, and after how long, when the node refuses the nodePort throughout."""
     async def story():
         upstream_port = closed_port()
         relay, port = await relay_to(upstream_port, services=Objects(node_port_service(upstream_port)),
-                                     slices=Objects(endpoint_slice(ready=False)))
+                                     slices=Objects(endpoint_slice(ready=ready)), hold_seconds=hold_seconds)
         started = time.monotonic()
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         answer = await reader.read()
         writer.close()
         relay.close()
         return answer, time.monotonic() - started
+    return run(story())
 
-    answer, took = run(story())
+
+def test_an_unreachable_node_port_without_endpoints_closes_the_client_at_once():
+    answer, took = answer_from_a_refusing_node(ready=False)
     assert answer == b"" and took < 0.5
 
 
@@ -149,18 +153,7 @@ def test_a_client_is_held_until_the_rules_for_ready_endpoints_are_programmed():
 
 
 def test_a_held_client_is_closed_after_the_hold_time():
-    async def story():
-        upstream_port = closed_port()
-        relay, port = await relay_to(upstream_port, services=Objects(node_port_service(upstream_port)),
-                                     slices=Objects(endpoint_slice(ready=True)), hold_seconds=0.5)
-        started = time.monotonic()
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        answer = await reader.read()
-        writer.close()
-        relay.close()
-        return answer, time.monotonic() - started
-
-    answer, took = run(story())
+    answer, took = answer_from_a_refusing_node(ready=True, hold_seconds=0.5)
     assert answer == b"" and 0.4 < took < 2
 
 
