@@ -222,7 +222,8 @@ class PodWorker:
             state.backoff = min(state.backoff * 2, BACKOFF_MAX)
             return False
         attempt = state.restart_count + (1 if proc is not None else 0)
-        env = await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip)
+        env = {**await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip),
+               **catalog.program_env(argv)}
         if self.stopping:
             return False
         process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,

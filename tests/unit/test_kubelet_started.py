@@ -88,3 +88,12 @@ def test_which_programs_report():
     assert not catalog.reports_start(catalog.container_argv({"image": "registry.k8s.io/e2e-test-images/agnhost"}))
     assert not catalog.reports_start(catalog.container_argv({"image": "busybox"}))
     assert not catalog.reports_start(catalog.container_argv({"image": "nginx", "command": ["sleep", "1"]}))
+
+
+def test_our_programs_run_the_kubelets_own_kubenet(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/src/tree")
+    for image in ("nginx", "registry.k8s.io/e2e-test-images/agnhost", "registry.k8s.io/coredns/coredns"):
+        assert catalog.program_env(catalog.container_argv({"image": image})) == {"PYTHONPATH": "/src/tree"}
+    assert catalog.program_env(catalog.container_argv({"image": "busybox"})) == {}
+    monkeypatch.delenv("PYTHONPATH")
+    assert catalog.program_env(catalog.container_argv({"image": "nginx"})) == {}
