@@ -12,6 +12,10 @@ iptables-nft, so every iptables-restore commit shows up there). Each new rule is
 meets an idle kube-proxy: this is the idle-cluster figure, the one Kubernetes' network-programming-latency SLI
 (p99) is about. Prints p50/p99 against the target; never fails on one. About 2-3 minutes.
 
+Then, where a sync's time goes: the same Services fed straight into an IPTablesProxier whose tables live in a
+scratch netns (`<prefix><hex>-sync`, deleted afterwards), one full sync, then `--samples` partial syncs of one
+changed slice, each split into its phases (read: tables or canaries, render, restore, after: conntrack).
+
 Everything runs inside the sandbox: the measuring process runs in the sandbox netns (`nsenter`), talks to the
 API server there, and watches the node netns; endpoint addresses are never connected to.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -180,6 +185,41 @@ async def inner(kubeconfig: str, node_netns: str, counts: list[int], samples: in
     return out
 
 
+# --- where a sync's time goes: an IPTablesProxier on a scratch netns ---------------------------------------
+def sync_cost(count: int, samples: int, netns: str) -> dict[str, list[float]]:
+    """Seconds per partial sync (total and phases) with `count` Services like the cluster's, plus one with four
+    endpoints standing for the cluster's own (kubernetes, kube-dns's three ports)."""
+    from kubenet.proxy.iptables import IPTablesProxier
+
+    def feed(proxier: IPTablesProxier, i: int, name: str, ips: list[str]) -> None:
+        svc = service(name)
+        svc["metadata"]["namespace"] = "default"
+        svc["spec"].update(type="ClusterIP", clusterIP=f"10.96.{i // 250 + 1}.{i % 250 + 1}")
+        proxier.on_service("ADDED", svc)
+        eps = endpoint_slice(name, ips[0])
+        eps["metadata"]["namespace"] = "default"
+        eps["endpoints"] = [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips]
+        proxier.on_endpoint_slice("MODIFIED", eps)
+
+    subprocess.run(["ip", "netns", "add", netns], check=True, timeout=10)
+    try:
+        proxier = IPTablesProxier("bench-node", ["172.18.0.2"], "10.244.0.0/16", netns)
+        for i in range(count):
+            feed(proxier, i, f"lat-{i}", [background_ip(i)])
+        feed(proxier, count, "system", [f"10.244.0.{n}" for n in range(2, 6)])
+        proxier.sync()
+        out: dict[str, list[float]] = {"total": []}
+        for i in range(samples):
+            feed(proxier, 0, "lat-0", [f"10.244.250.{i + 1}"])
+            proxier.sync()
+            out["total"].append(proxier.last_result.seconds)
+            for phase, seconds in proxier.last_result.phases.items():
+                out.setdefault(phase, []).append(seconds)
+        return out
+    finally:
+        subprocess.run(["ip", "netns", "delete", netns], check=False, timeout=10)
+
+
 # --- the driving side: host netns -------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -220,6 +260,13 @@ def main() -> None:
         figure(f"{n}: programming latency p50", d["p50"], "ms")
         figure(f"{n}: programming latency p99", d["p99"], "ms", TARGET_P99_MS, False,
                note=f"max {d['max']:.0f} ms; of which the PATCH itself p50 {api['p50']:.0f} ms")
+
+    heading("where a partial sync's time goes (IPTablesProxier on a scratch netns, medians)")
+    for count in counts:
+        cost = sync_cost(count, args.samples, f"{cluster.name}-sync")
+        medians = {phase: statistics.median(values) * 1000 for phase, values in cost.items()}
+        figure(f"{count} Services: one partial sync", medians.pop("total"), "ms",
+               note=", ".join(f"{phase} {ms:.0f}" for phase, ms in medians.items()))
 
 
 if __name__ == "__main__":

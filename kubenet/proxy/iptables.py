@@ -130,6 +130,9 @@ class SyncResult:
     text: str
     deleted_chains: list[str]
     seconds: float
+    # Seconds per phase: "read" (snapshot, reading the tables or the canaries), "render", "restore", "after"
+    # (conntrack clean-up): where a sync's time goes (bench/proxy_latency_bench.py prints them).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 class IPTablesProxier:
@@ -199,6 +202,7 @@ class IPTablesProxier:
                                           None if full else snap.changed, existing_nat_chains)
                 render = time.monotonic()
                 self.netns.run(RESTORE_ARGV, input_text=rendered.text)
+                restored = time.monotonic()
             except CommandError as err:
                 self.need_full_sync = True
                 raise SyncError(f"iptables-restore failed: {err}") from err
@@ -210,11 +214,13 @@ class IPTablesProxier:
                 self.last_full_sync = time.monotonic()
             self._known_chains = rendered.active_nat_chains
             self._after_sync(snap.services, snap.endpoints, snap.changed, full)
-            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, time.monotonic() - start)
-            log.debug("%s: %s sync of %d service ports in %.0f ms (read %.0f, render %.0f, restore %.0f)",
-                      self.node_name, "full" if full else "partial", len(snap.services),
-                      self.last_result.seconds * 1000, (read - start) * 1000, (render - read) * 1000,
-                      (time.monotonic() - render) * 1000)
+            end = time.monotonic()
+            phases = {"read": read - start, "render": render - read, "restore": restored - render,
+                      "after": end - restored}
+            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, end - start, phases)
+            log.debug("%s: %s sync of %d service ports in %.0f ms (%s)", self.node_name,
+                      "full" if full else "partial", len(snap.services), (end - start) * 1000,
+                      ", ".join(f"{k} {v * 1000:.0f}" for k, v in phases.items()))
 
     def _save(self) -> SavedTables:
         try:
