@@ -6,8 +6,11 @@ curl shows of our stand-ins matches. Stdlib only: each runs as its own small pro
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import urllib.parse
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kubenet.kubelet.images.go_cli import go_fatal, join_host_port
@@ -123,10 +126,12 @@ class GoHandler(BaseHTTPRequestHandler):
         self.not_found()
 
     def _handle(self) -> None:
-        self._body = None
-        self.route()
-        # Drain what the handler did not read, so the next request on a kept-alive connection parses.
-        self.read_body()
+        serving = getattr(self.server, "serving", None)  # a QuietServer counts the requests it is answering
+        with serving() if serving else contextlib.nullcontext():
+            self._body = None
+            self.route()
+            # Drain what the handler did not read, so the next request on a kept-alive connection parses.
+            self.read_body()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
@@ -137,6 +142,30 @@ class GoHandler(BaseHTTPRequestHandler):
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._answering = 0
+        self._idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._idle:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._answering -= 1
+                self._idle.notify_all()
+
+    def close_and_finish(self, timeout: float) -> None:
+        """A graceful stop's end, as nginx's (SIGQUIT) and httpd's graceful-stop do it: stop listening (a new
+        connection is refused), let the requests being answered finish (up to `timeout`); idle kept-alive
+        connections do not count. Call it after serve_forever() has returned."""
+        self.server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._answering == 0, timeout)
 
     def handle_error(self, request, client_address) -> None:
         # A client that goes away mid-response is not worth a traceback in `kubectl logs`.
