@@ -95,7 +95,7 @@ class Supervisor:
         slices = Informer(client, "endpointslices.discovery.k8s.io")
         router = Router(self.host, self.nodes, nodes, services)
         self.tasks.append(asyncio.create_task(router.run(), name="routes"))
-        self.nodeports = LocalhostNodePorts(services, [n.ip for n in self.nodes])
+        self.nodeports = LocalhostNodePorts(services, slices, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
                                                sa_key=self.plane.sa_key,

@@ -8,6 +8,7 @@ container a stdin pipe; otherwise stdin is /dev/null. Output is fanned out to At
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -17,10 +18,12 @@ from pathlib import Path
 
 from kubenet.api.meta import now_rfc3339
 from kubenet.kubelet import spawn
+from kubenet.kubelet.images.started import STARTED_FD_ENV
 from kubenet.kubelet.logs import ContainerLogWriter, pump_stream
 from kubenet.kubelet.streaming import AttachSession, PtyReader, set_window_size, write_all
 
 log = logging.getLogger(__name__)
+START_REPORT_TIMEOUT = 5.0  # the longest a reporting program's start may take before it counts as started
 
 
 @dataclass
@@ -33,6 +36,7 @@ class ContainerProcess:
     tty: bool = False
     stdin: bool = False
     stdin_once: bool = False
+    report_start: bool = False  # the program tells when it is up (kubenet/kubelet/images/started.py)
     container_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     started_at: str = ""
     finished_at: str = ""
@@ -43,6 +47,7 @@ class ContainerProcess:
     _stdin_pipe: int | None = None  # the write end of the stdin pipe (stdin without tty)
     _stdin_closed: bool = False
     _open_outputs: int = 0
+    _started_w: int | None = None  # the write end of the started pipe, while the spawn needs it
     _sessions: set[AttachSession] = field(default_factory=set)
 
     @property
@@ -56,26 +61,38 @@ class ContainerProcess:
     async def start(self, enter_argv: list[str]) -> None:
         # Like containerd, the log file exists before the process does; stdout and stderr share it.
         writer = await ContainerLogWriter.open(self.log_path)
+        started_r = None
+        if self.report_start:
+            started_r, self._started_w = os.pipe()
         try:
             outputs = await (self._spawn_on_pty(enter_argv) if self.tty else self._spawn_on_pipes(enter_argv))
         except BaseException:
             await writer.close()
+            if started_r is not None:
+                os.close(started_r)
             raise
+        finally:
+            if self._started_w is not None:
+                os.close(self._started_w)
+                self._started_w = None
         self.started_at = now_rfc3339()
         self._open_outputs = len(outputs)
         for _ in outputs:
             writer.add_stream()
         self._pumps = [asyncio.create_task(self._pump(stream, name, channel, writer))
                        for stream, name, channel in outputs]
+        if started_r is not None:
+            await self._wait_reported(started_r)
 
     async def _spawn_on_pipes(self, enter_argv: list[str]) -> list[tuple]:
         stdin = spawn.DEVNULL
         if self.stdin:
             stdin, self._stdin_pipe = os.pipe()
         try:
+            env, pass_fds = self._spawn_env()
             self.proc = await spawn.spawn(
-                *enter_argv, *self.argv, stdin=stdin, stdout=spawn.PIPE, stderr=spawn.PIPE, env=self.env,
-                cwd=self.cwd or "/", start_new_session=True)
+                *enter_argv, *self.argv, stdin=stdin, stdout=spawn.PIPE, stderr=spawn.PIPE, env=env,
+                cwd=self.cwd or "/", start_new_session=True, pass_fds=pass_fds)
         except BaseException:
             self._close_stdin_pipe()
             raise
@@ -84,14 +101,39 @@ class ContainerProcess:
                 os.close(stdin)
         return [(self.proc.stdout, b"stdout", 1), (self.proc.stderr, b"stderr", 2)]
 
+    def _spawn_env(self) -> tuple[dict[str, str], tuple[int, ...]]:
+        """The environment and inherited fds of the process: the started pipe when the program reports."""
+        if self._started_w is None:
+            return self.env, ()
+        return {**self.env, STARTED_FD_ENV: str(self._started_w)}, (self._started_w,)
+
+    async def _wait_reported(self, started_r: int) -> None:
+        """Until the program writes to the started pipe, or the pipe closes (it exited), or the timeout."""
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        loop.add_reader(started_r, lambda: readable.done() or readable.set_result(None))
+        try:
+            await asyncio.wait_for(readable, START_REPORT_TIMEOUT)
+        except TimeoutError:
+            log.warning("container %s did not report its start within %.0fs", self.name, START_REPORT_TIMEOUT)
+        except asyncio.CancelledError:
+            # The caller never learns of this process: it must not outlive the cancelled start.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+        finally:
+            loop.remove_reader(started_r)
+            os.close(started_r)
+
     async def _spawn_on_pty(self, enter_argv: list[str]) -> list[tuple]:
         master, slave = os.openpty()
         try:
             set_window_size(master, 80, 24)  # until an attached client sends its size
             # Not start_new_session: setsid makes the session (its pid stays the group leader stop() signals).
+            env, pass_fds = self._spawn_env()
             self.proc = await spawn.spawn(
-                "setsid", "--ctty", *enter_argv, *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env,
-                cwd=self.cwd or "/")
+                "setsid", "--ctty", *enter_argv, *self.argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                cwd=self.cwd or "/", pass_fds=pass_fds)
         except BaseException:
             os.close(master)
             raise

@@ -227,12 +227,14 @@ class PodWorker:
             state.backoff = min(state.backoff * 2, BACKOFF_MAX)
             return False
         attempt = state.restart_count + (1 if proc is not None else 0)
-        env = await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip)
+        env = {**await self.kubelet.container_env(self.pod, state.spec, self.sandbox.ip),
+               **catalog.program_env(argv)}
         if self.stopping:
             return False
         process = ContainerProcess(state.name, argv, self.log_path(state.name, attempt), env,
                                    cwd=state.spec.get("workingDir"), tty=bool(state.spec.get("tty")),
-                                   stdin=bool(state.spec.get("stdin")), stdin_once=bool(state.spec.get("stdinOnce")))
+                                   stdin=bool(state.spec.get("stdin")), stdin_once=bool(state.spec.get("stdinOnce")),
+                                   report_start=catalog.reports_start(argv))
         try:
             await process.start(self.sandbox.enter_argv())
         except OSError as exc:  # e.g. a workingDir that does not exist

@@ -67,15 +67,16 @@ class Process:
 
 
 async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, env: dict | None = None, cwd: str | None = None,
-                start_new_session: bool = False):
+                start_new_session: bool = False, pass_fds: tuple[int, ...] = ()):
     """Like asyncio.create_subprocess_exec for the arguments the kubelet passes (stdout/stderr may be PIPE)."""
     loop = asyncio.get_running_loop()
     if not PIDFD:
         return await asyncio.create_subprocess_exec(*with_pod_umask(list(argv)), stdin=stdin, stdout=stdout,
                                                     stderr=stderr, env=env, cwd=cwd,
-                                                    start_new_session=start_new_session)
+                                                    start_new_session=start_new_session, pass_fds=pass_fds)
     popen = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, bufsize=0,  # noqa: ASYNC220 - vfork is the point (see above)
-                             start_new_session=start_new_session, umask=POD_UMASK)
+                             start_new_session=start_new_session, umask=POD_UMASK,
+                             pass_fds=pass_fds)
     proc = Process(popen, os.pidfd_open(popen.pid), loop)
     try:
         if popen.stdout is not None:

@@ -5,6 +5,11 @@ Sync rules (kube-proxy 1.28+, KEP-3453): a full sync at start, after a failed sy
 KUBE-PROXY-CANARY chain has vanished (someone flushed the tables) and hourly; otherwise a partial sync that
 rewrites the top-level chains and only the chains of Services whose Service or EndpointSlices changed.
 
+Each sync reads the kernel's tables with iptables-save (canaries, stale service chains to delete), except in a
+large cluster (over 1000 endpoints): there kube-proxy skips that save, which costs as much as the restore
+itself, and sweeps stale chains once per sync period; here a partial sync then checks the canaries with three
+cheap `iptables -S KUBE-PROXY-CANARY` and deletes the stale chains it knows of from its own last sync.
+
 `python -m kubenet.proxy.iptables --dry-run services.json slices.json` prints the restore input.
 """
 
@@ -32,6 +37,7 @@ from kubenet.proxy.iptables_rules import (
     NAT_TOP_CHAINS,
     IPTablesConfig,
     chain_line,
+    is_large_cluster,
     render_restore,
 )
 from kubenet.proxy.netns_exec import CommandError, NetnsExec
@@ -40,6 +46,7 @@ from kubenet.proxy.tracker import ProxyState, ServiceMap
 log = logging.getLogger(__name__)
 
 FULL_SYNC_PERIOD = 3600.0  # proxyutil.FullSyncPeriod
+CLEANUP_PERIOD = 30.0  # kube-proxy's syncPeriod: how often a large cluster's sync reads the tables back
 CANARY_TABLES = ("mangle", "nat", "filter")
 RESTORE_ARGV = ["iptables-restore", "--noflush", "--counters", "-w"]
 
@@ -123,6 +130,9 @@ class SyncResult:
     text: str
     deleted_chains: list[str]
     seconds: float
+    # Seconds per phase: "read" (snapshot, reading the tables or the canaries), "render", "restore", "after"
+    # (conntrack clean-up): where a sync's time goes (bench/proxy_latency_bench.py prints them).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 class IPTablesProxier:
@@ -141,6 +151,7 @@ class IPTablesProxier:
         masquerade_bit: int = 14,
         random_fully: bool = True,
         full_sync_period: float = FULL_SYNC_PERIOD,
+        cleanup_period: float = CLEANUP_PERIOD,
         conntrack_cleanup: bool = True,
     ) -> None:
         self.node_name = node_name
@@ -150,9 +161,11 @@ class IPTablesProxier:
                                      node_ips=tuple(node_ips))
         self.netns = NetnsExec(netns)
         self.full_sync_period = full_sync_period
+        self.cleanup_period = cleanup_period
         self.conntrack_cleanup = conntrack_cleanup
         self.need_full_sync = True
         self.last_full_sync = 0.0
+        self.last_kernel_read = 0.0  # the last iptables-save (kube-proxy's lastIPTablesCleanup)
         self.last_result: SyncResult | None = None
         self._synced_services: ServiceMap = {}
         self._known_chains: set[str] = set()  # nat service chains as of the last successful sync
@@ -175,24 +188,21 @@ class IPTablesProxier:
         """Write the rules; raises SyncError (and schedules a full resync) when the kernel refuses them."""
         with self._lock:
             start = time.monotonic()
-            try:
-                saved = SavedTables.parse(self.netns.run(["iptables-save"]).stdout)
-            except CommandError as err:
-                self.need_full_sync = True
-                raise SyncError(f"iptables-save failed: {err}") from err
-            if not all(saved.has_chain(t, KUBE_PROXY_CANARY) for t in CANARY_TABLES):
-                if not self.need_full_sync:
-                    log.info("%s: KUBE-PROXY-CANARY is gone, the tables were flushed: full resync", self.node_name)
-                self.need_full_sync = True
-            full = self.need_full_sync or time.monotonic() - self.last_full_sync > self.full_sync_period
             # From here on the pending changes are consumed: any failure must force a full sync.
             snap = self.state.snapshot()
             try:
+                saved = self._read_tables(is_large_cluster(snap.services, snap.endpoints))
+                full = self.need_full_sync or time.monotonic() - self.last_full_sync > self.full_sync_period
                 if full:
+                    saved = saved or self._save()
                     self._ensure_base(saved)
+                existing_nat_chains = saved.chains.get("nat", set()) if saved else self._known_chains
+                read = time.monotonic()
                 rendered = render_restore(snap.services, snap.endpoints, self.config,
-                                          None if full else snap.changed, saved.chains.get("nat", set()))
+                                          None if full else snap.changed, existing_nat_chains)
+                render = time.monotonic()
                 self.netns.run(RESTORE_ARGV, input_text=rendered.text)
+                restored = time.monotonic()
             except CommandError as err:
                 self.need_full_sync = True
                 raise SyncError(f"iptables-restore failed: {err}") from err
@@ -204,7 +214,44 @@ class IPTablesProxier:
                 self.last_full_sync = time.monotonic()
             self._known_chains = rendered.active_nat_chains
             self._after_sync(snap.services, snap.endpoints, snap.changed, full)
-            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, time.monotonic() - start)
+            end = time.monotonic()
+            phases = {"read": read - start, "render": render - read, "restore": restored - render,
+                      "after": end - restored}
+            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, end - start, phases)
+            log.debug("%s: %s sync of %d service ports in %.0f ms (%s)", self.node_name,
+                      "full" if full else "partial", len(snap.services), (end - start) * 1000,
+                      ", ".join(f"{k} {v * 1000:.0f}" for k, v in phases.items()))
+
+    def _save(self) -> SavedTables:
+        try:
+            saved = SavedTables.parse(self.netns.run(["iptables-save"]).stdout)
+        except CommandError as err:
+            raise SyncError(f"iptables-save failed: {err}") from err
+        self.last_kernel_read = time.monotonic()
+        return saved
+
+    def _read_tables(self, large_cluster: bool) -> SavedTables | None:
+        """The kernel's tables (None when a large cluster's partial sync skips reading them); a missing canary
+        chain marks the sync as full."""
+        skip = (large_cluster and not self.need_full_sync
+                and time.monotonic() - self.last_kernel_read < self.cleanup_period)
+        if skip and all(self._canary_present(t) for t in CANARY_TABLES):
+            return None
+        saved = self._save()
+        if not all(saved.has_chain(t, KUBE_PROXY_CANARY) for t in CANARY_TABLES):
+            if not self.need_full_sync:
+                log.info("%s: KUBE-PROXY-CANARY is gone, the tables were flushed: full resync", self.node_name)
+            self.need_full_sync = True
+        return saved
+
+    def _canary_present(self, table: str) -> bool:
+        # Any failure (not only "No chain/target/match by that name", exit 1) counts as missing: the full
+        # sync that follows reads the tables and reports a broken tool properly.
+        try:
+            return self.netns.run(["iptables", "-w", "-t", table, "-S", KUBE_PROXY_CANARY],
+                                  ok_codes=tuple(range(256))).returncode == 0
+        except CommandError:
+            return False
 
     def _ensure_base(self, saved: SavedTables) -> None:
         """Canary chains, our top-level chains and the jumps from the built-in chains, created where missing

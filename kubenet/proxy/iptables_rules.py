@@ -79,6 +79,12 @@ class _Buffers:
     nat_rules: _Lines = field(default_factory=_Lines)
 
 
+def is_large_cluster(services: ServiceMap, endpoints: EndpointsMap) -> bool:
+    """kube-proxy's largeClusterMode: over 1000 endpoints in all, it drops per-endpoint comments and skips the
+    per-sync iptables-save."""
+    return sum(len(endpoints.get(name, ())) for name in services) > LARGE_CLUSTER_ENDPOINTS
+
+
 def render_restore(
     services: ServiceMap,
     endpoints: EndpointsMap,
@@ -106,8 +112,7 @@ def render_restore(
     )
     nat.write("-A", KUBE_MARK_MASQ, "-j MARK --or-mark", mark)
 
-    total_endpoints = sum(len(endpoints.get(name, ())) for name in services)
-    large_cluster = total_endpoints > LARGE_CLUSTER_ENDPOINTS
+    large_cluster = is_large_cluster(services, endpoints)
     active: set[str] = set()
     for name in sorted(services):
         target = buf if changed is None or name in changed else skipped

@@ -171,8 +171,11 @@ def test_dns_from_a_pod(cluster, webs):
     assert "Name:\tweb.default.svc.cluster.local" in out and cluster_ip in out
     other_ip = json.loads(webs("get", "svc", "web", "-n", "other", "-o", "json"))["spec"]["clusterIP"]
     assert other_ip in in_pod(cluster, "client", "nslookup", "web.other")
-    assert "Welcome to nginx!" in in_pod(cluster, "client", "curl", "-s", "-m", "3",
-                                         "http://web.other.svc.cluster.local")
+    # Ready endpoints are not yet programmed rules (kube-proxy syncs at most once a second after a burst of two,
+    # and the fixture's Pods have just become ready): a user would retry too.
+    wait_for(lambda: "Welcome to nginx!" in in_pod(cluster, "client", "curl", "-s", "-m", "3",
+                                                   "http://web.other.svc.cluster.local"),
+             what="web.other's page through its ClusterIP")
     srv = in_pod(cluster, "client", "dig", "+short", "SRV", "_http._tcp.web.default.svc.cluster.local")
     assert re.search(r"^0 100 80 web\.default\.svc\.cluster\.local\.$", srv, re.MULTILINE), srv
     headless = in_pod(cluster, "client", "dig", "+short", "web-headless.default.svc.cluster.local")

@@ -128,3 +128,36 @@ def test_hello_app_says_hello_with_its_version():
         program.wait_output("Serving request: /")
     finally:
         program.stop()
+
+
+def test_a_graceful_stop_stops_listening_and_finishes_the_request_in_flight():
+    """nginx's SIGQUIT / httpd's graceful-stop: after the drain a new connection is refused, and a request being
+    answered is never cut (it used to be: the stand-in exited in the middle of it)."""
+    import signal
+    import time
+    port = free_port()
+    program, _ = serve(["nginx", "--port", "{port}"], port=port)
+    try:
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+        time.sleep(0.2)  # the server is answering it: it waits for the body
+        program.signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the drain (1 s) ends, then the listener closes
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except ConnectionRefusedError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("still listening 5 s after SIGTERM")
+        assert program.proc.poll() is None  # still finishing the request in flight
+        slow.sendall(b"hello")
+        answer = b""
+        while chunk := slow.recv(65536):
+            answer += chunk
+        slow.close()
+        assert answer.startswith(b"HTTP/1.1 ") and b"\r\n\r\n" in answer
+        assert program.wait(5) == 0
+    finally:
+        program.stop()

@@ -33,12 +33,19 @@ class FakeTools(NetnsExec):
         self.calls.append((args, input_text))
         if args[0] == "iptables-save":
             return subprocess.CompletedProcess(args, 0, self.saved, "")
+        if args[0] == "iptables" and "-S" in args:  # `iptables -t T -S CHAIN`: 1 when the chain is not there
+            table, chain = args[args.index("-t") + 1], args[-1]
+            there = f"*{table}\n:{chain} " in self.saved
+            return subprocess.CompletedProcess(args, 0 if there else 1, "", "" if there else "No chain")
         if args[0] == "iptables-restore" and self.fail_restore:
             raise CommandError(self.argv(args), 2, "", "iptables-restore: line 9 failed")
         return subprocess.CompletedProcess(args, 0, "", "")
 
     def restores(self) -> list[str]:
         return [text for args, text in self.calls if args[0] == "iptables-restore"]
+
+    def saves(self) -> int:
+        return sum(1 for args, _ in self.calls if args[0] == "iptables-save")
 
 
 @pytest.fixture
@@ -100,3 +107,58 @@ def test_stale_service_chains_found_in_the_kernel_are_deleted(proxier):
 def test_commands_run_inside_the_named_netns():
     assert NetnsExec("kntp-x").argv(["iptables-save"]) == ["ip", "netns", "exec", "kntp-x", "iptables-save"]
     assert NetnsExec(None).argv(["iptables-save"]) == ["iptables-save"]
+
+
+@pytest.fixture
+def large_proxier(proxier) -> IPTablesProxier:
+    """Over 1000 endpoints: kube-proxy's large-cluster mode."""
+    proxier.on_service("ADDED", service("default", "big", "10.96.0.60", [port("http", 80)]))
+    ips = [f"10.244.{i // 250 + 10}.{i % 250 + 1}" for i in range(1001)]
+    proxier.on_endpoint_slice("ADDED", endpoint_slice("default", "big", [endpoint(ip) for ip in ips],
+                                                      [port("http", 8080)]))
+    proxier.sync()
+    proxier.netns.saved = BASE_SAVE
+    proxier.netns.calls.clear()
+    return proxier
+
+
+def test_a_large_cluster_partial_sync_reads_only_the_canaries(large_proxier):
+    large_proxier.on_endpoint_slice("MODIFIED", endpoint_slice("default", "web", [endpoint("10.244.1.3")],
+                                                               [port("http", 8080)]))
+    large_proxier.sync()
+    assert not large_proxier.last_result.full and large_proxier.netns.saves() == 0
+    canaries = [args for args, _ in large_proxier.netns.calls if args[0] == "iptables"]
+    assert sorted(a[a.index("-t") + 1] for a in canaries) == ["filter", "mangle", "nat"]
+    assert "10.244.1.3:8080" in large_proxier.netns.restores()[0]
+
+
+def test_a_large_cluster_notices_a_lost_canary_and_syncs_fully(large_proxier):
+    large_proxier.netns.saved = BASE_SAVE.replace("*nat\n:KUBE-PROXY-CANARY - [0:0]\n", "*nat\n")
+    large_proxier.sync()
+    assert large_proxier.last_result.full and large_proxier.netns.saves() == 1
+
+
+def test_a_large_cluster_deletes_the_chains_of_a_deleted_service_it_synced(large_proxier):
+    web = service("default", "web", "10.96.0.50", [port("http", 80)])
+    chains = {c for c in large_proxier._known_chains if c.startswith("KUBE-SVC-")}
+    large_proxier.on_service("DELETED", web)
+    large_proxier.sync()
+    gone = set(large_proxier.last_result.deleted_chains)
+    assert large_proxier.netns.saves() == 0 and len(chains - set(large_proxier._known_chains)) == 1
+    assert chains - set(large_proxier._known_chains) <= gone
+
+
+def test_a_large_cluster_reads_the_tables_again_after_the_cleanup_period(large_proxier):
+    large_proxier.cleanup_period = 0.0
+    large_proxier.netns.saved = BASE_SAVE.replace("*nat\n", "*nat\n:KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]\n")
+    large_proxier.sync()
+    assert large_proxier.netns.saves() == 1 and not large_proxier.last_result.full
+    assert "KUBE-SVC-AAAAAAAAAAAAAAAA" in large_proxier.last_result.deleted_chains
+
+
+def test_a_small_cluster_reads_the_tables_on_every_sync(proxier):
+    proxier.sync()
+    proxier.netns.saved = BASE_SAVE
+    proxier.sync()
+    proxier.sync()
+    assert proxier.netns.saves() == 3

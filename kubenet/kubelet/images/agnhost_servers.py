@@ -19,6 +19,7 @@ from kubenet.kubelet.images.go_cli import (
     os_error_text,
 )
 from kubenet.kubelet.images.go_http import GoHandler, make_server
+from kubenet.kubelet.images.started import report_started
 
 PROCESS_START = time.monotonic()
 
@@ -65,6 +66,7 @@ def serve_hostname(flags: dict, args: list[str]) -> None:
         ServeHostnameHandler.close_after = flags["close"]
         server = make_server(ServeHostnameHandler, port)
         threading.Thread(target=server.serve_forever, daemon=True).start()
+    report_started()  # every mode's socket is bound by now (make_server reports only for HTTP)
     go_log(f"Serving on port {port}.")
     received = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: received.set())

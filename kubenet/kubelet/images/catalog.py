@@ -6,6 +6,7 @@ is a host program run inside the Pod's namespaces.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -76,6 +77,30 @@ _PROGRAMS = {
                                               "--listen 0.0.0.0:53 --health-port 8080 --ready-port 8181")),
     "/entrypoint.sh": lambda argv, tag: tuple(argv[1:]) if len(argv) > 1 else _SLEEP,
 }
+
+
+# Our programs that bind their ports through go_http.make_server and so report when they are up (started.py).
+_REPORTING = {"kubenet.kubelet.images.web": None,
+              "kubenet.kubelet.images.agnhost": {"netexec", "serve-hostname", "liveness"}}
+
+
+def reports_start(argv: list[str] | tuple[str, ...]) -> bool:
+    """Whether the container's program tells the kubelet when it is up (see kubenet/kubelet/images/started.py)."""
+    if len(argv) < 3 or argv[0] != PY or argv[1] != "-m" or argv[2] not in _REPORTING:
+        return False
+    subcommands = _REPORTING[argv[2]]
+    return subcommands is None or (len(argv) > 3 and argv[3] in subcommands)
+
+
+def program_env(argv: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Extra environment for a container's program. Our own programs (PY -m ...) get the kubelet's PYTHONPATH
+    when it has one (kubenet run from a source tree): they must be the same code as the kubelet that runs
+    them, not whatever the interpreter would import by default. Nothing otherwise: a learner's Pod shows no
+    trace of it."""
+    path = os.environ.get("PYTHONPATH")
+    ours = (len(argv) > 1 and argv[0] == PY and argv[1] == "-m") or (
+        len(argv) > 2 and argv[0] == "sh" and argv[1] == "-c" and argv[2].startswith(f"exec {PY} -m "))
+    return {"PYTHONPATH": path} if path and ours else {}
 
 
 class ImageNotFound(Exception):

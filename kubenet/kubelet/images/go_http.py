@@ -6,11 +6,15 @@ curl shows of our stand-ins matches. Stdlib only: each runs as its own small pro
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import urllib.parse
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kubenet.kubelet.images.go_cli import go_fatal, join_host_port
+from kubenet.kubelet.images.started import report_started
 
 # --- net/http -------------------------------------------------------------------------------------------
 _HTML_SIGNATURES = (b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
@@ -125,10 +129,12 @@ class GoHandler(BaseHTTPRequestHandler):
         self.not_found()
 
     def _handle(self) -> None:
-        self._body = None
-        self.route()
-        # Drain what the handler did not read, so the next request on a kept-alive connection parses.
-        self.read_body()
+        serving = getattr(self.server, "serving", None)  # a QuietServer counts the requests it is answering
+        with serving() if serving else contextlib.nullcontext():
+            self._body = None
+            self.route()
+            # Drain what the handler did not read, so the next request on a kept-alive connection parses.
+            self.read_body()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
@@ -140,6 +146,30 @@ class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._answering = 0
+        self._idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._idle:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._answering -= 1
+                self._idle.notify_all()
+
+    def close_and_finish(self, timeout: float) -> None:
+        """A graceful stop's end, as nginx's (SIGQUIT) and httpd's graceful-stop do it: stop listening (a new
+        connection is refused), let the requests being answered finish (up to `timeout`); idle kept-alive
+        connections do not count. Call it after serve_forever() has returned."""
+        self.server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._answering == 0, timeout)
+
     def handle_error(self, request, client_address) -> None:
         # A client that goes away mid-response is not worth a traceback in `kubectl logs`.
         exc = sys.exc_info()[1]
@@ -149,9 +179,12 @@ class QuietServer(ThreadingHTTPServer):
 
 
 def make_server(handler: type[BaseHTTPRequestHandler], port: int, host: str = "0.0.0.0") -> QuietServer:
-    """Bind like Go's `:port`; the server is not yet serving. Exits like log.Fatal if the port is taken."""
+    """Bind like Go's `:port`; the server is not yet serving (connections queue in the backlog until it is), so
+    the kubelet may count the container started. Exits like log.Fatal if the port is taken."""
     try:
-        return QuietServer((host, port), handler)
+        server = QuietServer((host, port), handler)
     except OSError as exc:
         go_fatal(f"listen tcp {join_host_port(host if host != '0.0.0.0' else '', port)}: bind: "
                  f"{(exc.strerror or str(exc)).lower()}")
+    report_started()
+    return server

@@ -27,7 +27,7 @@ from kubenet.kubelet.images.go_cli import (
     parse_duration,
     parse_flags,
 )
-from kubenet.kubelet.images.go_http import GoHandler, make_server
+from kubenet.kubelet.images.go_http import GoHandler, QuietServer, make_server
 
 # --- httpd and nginx --------------------------------------------------------------------------------------
 HTTPD_VERSION, NGINX_VERSION = "Apache/2.4.62 (Unix)", "nginx/1.27.3"
@@ -108,11 +108,16 @@ class StaticHandler(GoHandler):
 
 
 DRAIN_SECONDS = 1.0
+FINISH_SECONDS = 5.0
 
 
-def drain_then_exit(signals: tuple[int, ...], seconds: float) -> None:
+def drain_then_stop(server: QuietServer, signals: tuple[int, ...], seconds: float) -> None:
+    """On a stop signal keep serving for `seconds` (new connections too), then end serve_forever(); the caller
+    then closes and finishes what is in flight (close_and_finish)."""
     def stop(*_):
-        threading.Timer(seconds, os._exit, (0,)).start()
+        timer = threading.Timer(seconds, server.shutdown)
+        timer.daemon = True
+        timer.start()
     for sig in signals:
         signal.signal(sig, stop)
 
@@ -122,14 +127,16 @@ def run_static(flavour: str, argv: list[str]) -> None:
     StaticHandler.flavour = flavour
     server = make_server(StaticHandler, flags["port"])
     # Graceful stop, as the official images' STOPSIGNALs ask for (httpd SIGWINCH, nginx SIGQUIT): requests that
-    # reach the Pod while it leaves its Services' endpoints are still answered, then the server exits 0.
-    drain_then_exit((signal.SIGTERM, signal.SIGQUIT, signal.SIGWINCH), DRAIN_SECONDS)
+    # reach the Pod while it leaves its Services' endpoints are still answered, then it stops listening, the
+    # requests in flight finish (never cut, even if kube-proxy still routes here) and the server exits 0.
+    drain_then_stop(server, (signal.SIGTERM, signal.SIGQUIT, signal.SIGWINCH), DRAIN_SECONDS)
     if flavour == "httpd":
         print(f"AH00558: httpd: Could not reliably determine the server's fully qualified domain name, using "
               f"{hostname()}. Set the 'ServerName' directive globally to suppress this message", flush=True)
     else:
         print("/docker-entrypoint.sh: Configuration complete; ready for start up", flush=True)
     server.serve_forever()
+    server.close_and_finish(FINISH_SECONDS)
 
 
 # --- traefik/whoami ------------------------------------------------------------------------------------------
