@@ -173,16 +173,23 @@ _FIELDS: dict[str, set[str]] = {
 }
 
 
+def field_terms(text: str) -> list[tuple[str, str, str]]:
+    """The (field, operator, value) terms of a field selector; SelectorError for a term that is none."""
+    terms = []
+    for part in _split_top(text):
+        m = re.match(r"^([A-Za-z0-9_.]+)\s*(==|!=|=)\s*(.*)$", part)
+        if not m:
+            raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
+        terms.append((m.group(1), m.group(2), m.group(3)))
+    return terms
+
+
 def parse_field_selector(text: str | None, kind_name: str) -> Callable[[dict], bool] | None:
     if not text:
         return None
     allowed = {"metadata.name", "metadata.namespace"} | _FIELDS.get(kind_name, set())
     reqs: list[tuple[str, bool, str]] = []
-    for part in _split_top(text):
-        m = re.match(r"^([A-Za-z0-9_.]+)\s*(==|!=|=)\s*(.*)$", part)
-        if not m:
-            raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
-        field, op, value = m.groups()
+    for field, op, value in field_terms(text):
         if field not in allowed:
             raise SelectorError(f'field label not supported: {field}')
         reqs.append((field, op == "!=", value))

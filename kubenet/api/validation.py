@@ -17,6 +17,7 @@ from kubenet.api.validation_apps import (
     validate_stateful_set,
 )
 from kubenet.api.validation_batch import validate_cron_job, validate_job
+from kubenet.api.validation_events import validate_events_v1
 from kubenet.api.validation_field import FieldError, GoLiteral
 from kubenet.api.validation_meta import (
     name_is_dns_subdomain,
@@ -75,6 +76,8 @@ _VALIDATORS: dict[tuple[str, str], Callable[[dict, dict | None], list[FieldError
     ("", "Namespace"): validate_namespace,
     ("", "Node"): validate_node,
     ("", "ReplicationController"): validate_replication_controller,
+    # A write through events.k8s.io/v1, checked in the core shape it is stored in (the view's storage converts).
+    ("events.k8s.io", "Event"): validate_events_v1,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replica_set,
     ("apps", "StatefulSet"): validate_stateful_set,

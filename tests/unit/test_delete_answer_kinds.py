@@ -6,6 +6,7 @@ import pytest
 
 from kubenet.api.kinds import STORED
 from kubenet.apiserver.registry import Registry
+from kubenet.store.memory import MemoryStore
 
 RETURNS_OBJECT = {("", "Pod"), ("", "Service"), ("", "Namespace"), ("", "ServiceAccount")}
 
@@ -13,7 +14,7 @@ RETURNS_OBJECT = {("", "Pod"), ("", "Service"), ("", "Namespace"), ("", "Service
 @pytest.mark.parametrize("kind", STORED, ids=str)
 def test_the_answer_of_a_delete(kind):
     gone = {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": {"name": "x", "uid": "u-1"}}
-    answer = Registry._finalize_delete(kind, gone)
+    answer = Registry(MemoryStore()).storage(kind).finalize_delete(gone)
     if (kind.group, kind.kind) in RETURNS_OBJECT:
         assert answer is gone
     else:

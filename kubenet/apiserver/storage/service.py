@@ -1,83 +1,45 @@
-"""What is special about a kind when it is written: the registry strategies of pkg/registry/<group>/<kind>.
-
-A strategy prepares an object for create/update (status reset, generation), and Services allocate their
-ClusterIP and NodePorts here. Defaulting and validation live in kubenet.api; this module only does what
-the real strategies and REST storage do around them.
-"""
+"""Services (pkg/registry/core/service strategy.go + storage.go): the update preparation of `service_update.py`,
+and ClusterIP/NodePort allocation on create and update, released when a Service goes."""
 from __future__ import annotations
 
+from kubenet.api.kinds import Kind
 from kubenet.api.validation import FieldError
-from kubenet.apiserver.allocators import AllocationError, ClusterIPAllocator, NodePortAllocator
-
-# Kinds whose metadata.generation counts spec changes (the real strategies bump it only for these).
-GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
-                    "NetworkPolicy", "Pod", "Service"}
-
-# Kinds whose REST storage sets ReturnDeletedObject: a DELETE answers the deleted object, not a Status
-# (pkg/registry/core/{pod,service,namespace,serviceaccount}/storage; every other served kind's storage does not).
-RETURN_DELETED_OBJECT = {"Pod", "Service", "Namespace", "ServiceAccount"}
+from kubenet.apiserver.storage import service_update
+from kubenet.apiserver.storage.allocators import AllocationError, ClusterIPAllocator, NodePortAllocator
+from kubenet.apiserver.storage.generic import GenericStore
+from kubenet.apiserver.storage.strategy import Strategy
+from kubenet.store import Store, prefix_key
 
 
-def _spec_part(obj: dict) -> dict:
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+class ServiceStrategy(Strategy):
+    generation = True
+    return_deleted_object = True
+
+    def status_on_create(self, obj: dict) -> None:
+        obj["status"] = {"loadBalancer": {}}
+
+    def begin_update(self, new: dict, old: dict) -> None:
+        service_update.prepare_service_update(new, old)
+
+    def prepare_for_update(self, new: dict, old: dict) -> None:
+        super().prepare_for_update(new, old)
+        service_update.drop_type_dependent_fields(new["spec"], old.get("spec") or {})
 
 
-def prepare_create(kind_name: str, obj: dict) -> None:
-    meta = obj["metadata"]
-    if kind_name in GENERATION_KINDS:
-        meta["generation"] = 1
-    if kind_name == "Pod":
-        status = obj.setdefault("status", {})
-        status.setdefault("phase", "Pending")
-        status.setdefault("qosClass", _qos_class(obj))
-    elif kind_name == "Namespace":
-        obj["status"] = {"phase": "Active"}
-    elif kind_name in ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job",
-                       "CronJob", "Service", "Ingress", "Node"):
-        # Clients cannot set status on create; the controllers own it.
-        if kind_name in ("Service", "Ingress"):
-            obj["status"] = {"loadBalancer": {}}
-        elif kind_name != "Node":
-            obj["status"] = {}
+class ServiceStorage(GenericStore):
+    """The generic store with the ClusterIP and NodePort allocators (the Service REST's beginCreate/beginUpdate)."""
 
+    def __init__(self, kind: Kind, store: Store, allocations: ServiceAllocations):
+        super().__init__(kind, store, ServiceStrategy(kind))
+        self.allocations = allocations
+        items, _, _ = store.list(prefix_key("", "services"))
+        allocations.load(items)
 
-def prepare_update(kind_name: str, new: dict, old: dict, has_status: bool) -> None:
-    """Main-resource update: keep the stored status; bump generation on spec changes."""
-    if has_status and "status" in old:
-        new["status"] = old["status"]
-    elif has_status:
-        new.pop("status", None)
-    if kind_name in GENERATION_KINDS:
-        gen = old["metadata"].get("generation", 1)
-        new["metadata"]["generation"] = gen + 1 if _spec_part(new) != _spec_part(old) else gen
+    def allocate(self, new: dict, old: dict | None, dry_run: bool) -> list[FieldError]:
+        return self.allocations.allocate(new, old, dry_run)
 
-
-def prepare_status_update(new: dict, old: dict) -> dict:
-    """Status update: only status changes (and nothing else) reach the store."""
-    merged = dict(old)
-    merged["status"] = new.get("status", {})
-    meta = dict(old["metadata"])
-    meta["resourceVersion"] = new["metadata"].get("resourceVersion", meta.get("resourceVersion"))
-    merged["metadata"] = meta
-    return merged
-
-
-def _qos_class(pod: dict) -> str:
-    containers = (pod.get("spec") or {}).get("containers") or []
-    requests_any = limits_all = False
-    guaranteed = bool(containers)
-    for c in containers:
-        res = c.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        if req or lim:
-            requests_any = True
-        for r in ("cpu", "memory"):
-            if r not in lim or (r in req and req[r] != lim[r]):
-                guaranteed = False
-        limits_all = limits_all or bool(lim)
-    if guaranteed and limits_all:
-        return "Guaranteed"
-    return "Burstable" if requests_any else "BestEffort"
+    def after_delete(self, gone: dict) -> None:
+        self.allocations.release_unused(gone, None)
 
 
 class ServiceAllocations:
