@@ -153,25 +153,8 @@ def patch_error(exc: patches.PatchError, kind: Kind, name: str) -> errors.APIErr
 # --- pods/binding --------------------------------------------------------------------------------------
 
 def bind_pod(registry: Registry, namespace: str, name: str, binding: dict) -> dict:
-    pods = by_resource("", "pods")
-    target = (binding.get("target") or {})
-    node = target.get("name")
-    if not node:
-        raise errors.APIError(422, "Invalid", f'Binding "{name}" is invalid: target.name: Required value')
-    pod = registry.get(pods, namespace, name)
-    if pod["metadata"].get("deletionTimestamp"):
-        raise errors.conflict(pods, name, "pod is being deleted, cannot be assigned to a host")
-    current = pod["spec"].get("nodeName")
-    if current:
-        raise errors.conflict(pods, name, f"pod {name} is already assigned to node \"{current}\"")
-    pod["spec"]["nodeName"] = node
-    conditions = [c for c in pod.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
-    conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                       "lastTransitionTime": now_rfc3339()})
-    pod["status"]["conditions"] = conditions
-    # Binding writes spec.nodeName and the status condition in one step; bypass the status reset.
-    registry.store.update(registry.key(pods, namespace, name), pod, pod["metadata"]["resourceVersion"])
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+    """POST pods/<name>/binding (and the bindings resource): the Pod storage's BindingREST."""
+    return registry.storage(by_resource("", "pods")).bind(namespace, name, binding)
 
 
 # --- */scale (autoscaling/v1 Scale) ----------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Pods (pkg/registry/core/pod strategy.go + storage): status on create, graceful deletion, and the admission
-plugins that mutate a new Pod before it is stored (DefaultTolerationSeconds, ServiceAccount)."""
+"""Pods (pkg/registry/core/pod strategy.go + storage): status on create, graceful deletion, pods/binding, and the
+admission plugins that mutate a new Pod before it is stored (DefaultTolerationSeconds, ServiceAccount)."""
 from __future__ import annotations
 
 from kubenet.api import defaults
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
-from kubenet.apiserver import sa_admission
+from kubenet.apiserver import errors, sa_admission
 from kubenet.apiserver.storage.generic import GenericStore
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.store import Store, object_key
@@ -72,6 +72,27 @@ class PodStorage(GenericStore):
             self.check_namespace(namespace, admitted_as)  # NamespaceLifecycle comes first
             raise sa_admission.missing_service_account(admitted_as, namespace, obj["spec"]["serviceAccountName"])
         sa_admission.admit_pod(obj, account)
+
+    def bind(self, namespace: str, name: str, binding: dict) -> dict:
+        """pods/binding (BindingREST): the scheduler's assignment, refused for a Pod being deleted or already bound."""
+        target = (binding.get("target") or {})
+        node = target.get("name")
+        if not node:
+            raise errors.APIError(422, "Invalid", f'Binding "{name}" is invalid: target.name: Required value')
+        pod = self.get(namespace, name)
+        if pod["metadata"].get("deletionTimestamp"):
+            raise errors.conflict(self.kind, name, "pod is being deleted, cannot be assigned to a host")
+        current = pod["spec"].get("nodeName")
+        if current:
+            raise errors.conflict(self.kind, name, f"pod {name} is already assigned to node \"{current}\"")
+        pod["spec"]["nodeName"] = node
+        conditions = [c for c in pod.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
+        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                           "lastTransitionTime": now_rfc3339()})
+        pod["status"]["conditions"] = conditions
+        # Binding writes spec.nodeName and the status condition in one step; bypass the status reset.
+        self.store.update(self.key(namespace, name), pod, pod["metadata"]["resourceVersion"])
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
     def _service_account(self, namespace: str | None, pod_spec: dict) -> dict | None:
         """The Pod's ServiceAccount, if it exists yet (the admission plugin reads it for automount)."""
