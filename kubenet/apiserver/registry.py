@@ -9,7 +9,7 @@ from kubenet.api import validation
 from kubenet.api.kinds import Kind
 from kubenet.apiserver import errors
 from kubenet.apiserver.storage import table
-from kubenet.apiserver.storage.generic import GenericStore, Storage
+from kubenet.apiserver.storage.generic import GenericStore, Storage, Watch
 from kubenet.apiserver.storage.service import ServiceAllocations
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.store import Store, object_key
@@ -41,7 +41,7 @@ class Registry:
         return self.storage(kind).list(namespace, label_selector, field_selector, limit, continue_token)
 
     def watch(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None, resource_version: str | None = None):
+              field_selector: str | None = None, resource_version: str | None = None) -> Watch:
         return self.storage(kind).watch(namespace, label_selector, field_selector, resource_version)
 
     def create(self, kind: Kind, namespace: str | None, obj: dict, dry_run: bool = False,

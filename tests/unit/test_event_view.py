@@ -204,3 +204,12 @@ def test_managed_fields_keep_the_vocabulary_of_the_api_that_wrote_them(client):
     assert entry["apiVersion"] == "events.k8s.io/v1" and entry["manager"] == "backup"
     assert "f:note" in entry["fieldsV1"] and "f:regarding" in entry["fieldsV1"]
     assert run(client.get(CORE, "backup.1", "default"))["metadata"]["managedFields"] == [entry]
+
+
+def test_a_delete_held_by_a_finalizer_says_the_event_is_not_gone(client):
+    client.registry.create(_events_kind(), "default", new_event("held.1"))
+    answer, deleted = client.registry.delete_object(_events_kind(), "default", "held.1", {"orphanDependents": False})
+    assert not deleted  # so the server answers 202, as delete.go does for orphanDependents=false
+    assert answer["apiVersion"] == "events.k8s.io/v1" and answer["metadata"]["deletionTimestamp"]
+    assert answer["metadata"]["finalizers"] == ["foregroundDeletion"]
+    assert run(client.get(CORE, "held.1", "default"))["metadata"]["finalizers"] == ["foregroundDeletion"]

@@ -21,7 +21,18 @@ from kubenet.apiserver import errors
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
-from kubenet.store.base import _copy, decode_continue
+from kubenet.store.base import Watcher, _copy, decode_continue
+
+
+class Watch(Protocol):
+    """What a watch verb answers (FilteredWatch, or a converting one over it): events after a revision."""
+
+    inner: Watcher
+    revision: int
+
+    async def next(self, timeout: float | None = None) -> tuple[str, dict] | None: ...
+
+    def close(self) -> None: ...
 
 
 class Storage(Protocol):
@@ -33,7 +44,7 @@ class Storage(Protocol):
              field_selector: str | None = None, limit: int = 0, continue_token: str | None = None) -> dict: ...
 
     def watch(self, namespace: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None, resource_version: str | None = None): ...
+              field_selector: str | None = None, resource_version: str | None = None) -> Watch: ...
 
     def create(self, namespace: str | None, obj: dict, dry_run: bool = False,
                field_manager: str | None = None) -> dict: ...
