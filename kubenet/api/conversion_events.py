@@ -39,43 +39,40 @@ def _copy(value):
     return json.loads(json.dumps(value))
 
 
+# Fields renamed between the shapes: (core, events.k8s.io/v1, how it is written): "object" always ({} when unset),
+# "set" only when set, "as is" always, null when unset.
+_RENAMED = (("involvedObject", "regarding", "object"), ("message", "note", "set"),
+            ("reportingComponent", "reportingController", "set"), ("source", "deprecatedSource", "object"),
+            ("firstTimestamp", "deprecatedFirstTimestamp", "as is"),
+            ("lastTimestamp", "deprecatedLastTimestamp", "as is"), ("count", "deprecatedCount", "set"))
+
+
+def _convert(src: dict, out: dict, to_v1: bool) -> dict:
+    for f in _SHARED:
+        if src.get(f) not in (None, ""):
+            out[f] = _copy(src[f])
+    for core_name, v1_name, how in _RENAMED:
+        source, target = (core_name, v1_name) if to_v1 else (v1_name, core_name)
+        value = src.get(source)
+        if how == "object":
+            out[target] = _copy(value or {})
+        elif how == "as is" or value:
+            out[target] = value
+    return out
+
+
 def to_events_v1(core: dict) -> dict:
     """Convert_core_Event_To_v1_Event; the output has the fields Go's encoder would always write."""
-    out: dict = {"apiVersion": EVENTS_V1_EVENT.api_version, "kind": "Event",
-                 "metadata": _copy(core.get("metadata") or {}), "eventTime": None}
-    for f in _SHARED:
-        if core.get(f) not in (None, ""):
-            out[f] = _copy(core[f])
-    out["regarding"] = _copy(core.get("involvedObject") or {})
-    if core.get("message"):
-        out["note"] = core["message"]
-    if core.get("reportingComponent"):
-        out["reportingController"] = core["reportingComponent"]
-    out["deprecatedSource"] = _copy(core.get("source") or {})
-    out["deprecatedFirstTimestamp"] = core.get("firstTimestamp")
-    out["deprecatedLastTimestamp"] = core.get("lastTimestamp")
-    if core.get("count"):
-        out["deprecatedCount"] = core["count"]
-    return out
+    return _convert(core, {"apiVersion": EVENTS_V1_EVENT.api_version, "kind": "Event",
+                           "metadata": _copy(core.get("metadata") or {}), "eventTime": None}, True)
 
 
 def to_core(event: dict) -> dict:
     """Convert_v1_Event_To_core_Event; unknown fields are dropped, as decoding into the Go type does."""
-    out: dict = {"apiVersion": CORE_EVENT.api_version, "kind": "Event",
-                 "metadata": _copy(event.get("metadata") or {}),
-                 "involvedObject": _copy(event.get("regarding") or {})}
-    for f in _SHARED:
-        if event.get(f) not in (None, ""):
-            out[f] = _copy(event[f])
-    if event.get("note"):
-        out["message"] = event["note"]
-    out["source"] = _copy(event.get("deprecatedSource") or {})
-    out["firstTimestamp"] = event.get("deprecatedFirstTimestamp")
-    out["lastTimestamp"] = event.get("deprecatedLastTimestamp")
-    if event.get("deprecatedCount"):
-        out["count"] = event["deprecatedCount"]
+    out = _convert(event, {"apiVersion": CORE_EVENT.api_version, "kind": "Event",
+                           "metadata": _copy(event.get("metadata") or {})}, False)
     out.setdefault("eventTime", None)
-    out["reportingComponent"] = event.get("reportingController") or ""
+    out["reportingComponent"] = event.get("reportingController") or ""  # strings the Go type always has
     out["reportingInstance"] = event.get("reportingInstance") or ""
     return out
 

@@ -12,7 +12,7 @@ from kubenet.apiserver.storage import table
 from kubenet.apiserver.storage.generic import GenericStore, Storage, Watch
 from kubenet.apiserver.storage.service import ServiceAllocations
 from kubenet.apiserver.storage.strategy import Strategy
-from kubenet.store import Store, object_key
+from kubenet.store import Store
 
 
 class Registry:
@@ -28,9 +28,6 @@ class Registry:
         if found is None:  # a kind that is not stored (reviews, bindings) has plain storage if asked
             found = self.storages[kind] = GenericStore(kind, self.store, Strategy(kind))
         return found
-
-    def key(self, kind: Kind, namespace: str | None, name: str) -> str:
-        return object_key(kind.group, kind.plural, namespace if kind.namespaced else "", name)
 
     # --- the verbs -----------------------------------------------------------------------------------
     def get(self, kind: Kind, namespace: str | None, name: str) -> dict:

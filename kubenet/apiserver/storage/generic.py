@@ -38,6 +38,8 @@ class Watch(Protocol):
 class Storage(Protocol):
     """The verbs the Registry hands a kind's storage (GenericStore, or a view such as events.k8s.io's)."""
 
+    kind: Kind
+
     def get(self, namespace: str | None, name: str) -> dict: ...
 
     def list(self, namespace: str | None = None, label_selector: str | None = None,
