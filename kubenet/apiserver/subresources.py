@@ -161,14 +161,12 @@ def bind_pod(registry: Registry, namespace: str, name: str, binding: dict) -> di
 
 def get_scale(registry: Registry, kind: Kind, namespace: str, name: str) -> dict:
     obj = registry.get(kind, namespace, name)
-    return _scale_of(obj)
+    return _scale_of(registry, kind, obj)
 
 
-def _scale_of(obj: dict) -> dict:
+def _scale_of(registry: Registry, kind: Kind, obj: dict) -> dict:
     meta = obj["metadata"]
-    selector = obj["spec"].get("selector")
-    if obj.get("kind") == "ReplicationController":  # a map of labels, not a LabelSelector
-        selector = {"matchLabels": selector or {}}
+    selector = registry.storage(kind).strategy.scale_selector(obj)
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {"name": meta["name"], "namespace": meta.get("namespace"), "uid": meta.get("uid"),
                          "resourceVersion": meta.get("resourceVersion"),
@@ -192,7 +190,7 @@ def update_scale(registry: Registry, kind: Kind, namespace: str, name: str, scal
                                   {"reason": "FieldValueInvalid", "field": "spec.replicas",
                                    "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}]})
     obj["spec"]["replicas"] = replicas
-    return _scale_of(registry.update(kind, namespace, name, obj, dry_run=dry_run))
+    return _scale_of(registry, kind, registry.update(kind, namespace, name, obj, dry_run=dry_run))
 
 
 def _patch_scale(registry, kind, namespace, name, patch, content_type, dry_run, decode_types=True):

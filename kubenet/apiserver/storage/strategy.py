@@ -62,6 +62,10 @@ class Strategy:
         merged["metadata"] = meta
         return merged
 
+    def scale_selector(self, obj: dict) -> dict | None:
+        """The LabelSelector a */scale answer shows as status.selector (kinds with a scale subresource)."""
+        return obj["spec"].get("selector")
+
     # --- delete ------------------------------------------------------------------------------------------
     def grace_period(self, obj: dict, requested: int | None) -> int:
         """CheckGracefulDelete: seconds the object stays, with its deletionTimestamp, before it goes."""

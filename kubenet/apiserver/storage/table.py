@@ -17,7 +17,7 @@ from kubenet.apiserver.storage.pod import PodStorage
 from kubenet.apiserver.storage.service import ServiceAllocations, ServiceStorage
 from kubenet.apiserver.storage.serviceaccount import ServiceAccountStrategy
 from kubenet.apiserver.storage.strategy import Strategy
-from kubenet.apiserver.storage.workloads import WorkloadStrategy
+from kubenet.apiserver.storage.workloads import ReplicationControllerStrategy, WorkloadStrategy
 from kubenet.store import Store
 
 
@@ -44,7 +44,7 @@ STORAGES: dict[tuple[str, str], Factory] = {
     ("", "Service"): lambda kind, ctx: ServiceStorage(kind, ctx.store, ctx.services),
     ("", "ServiceAccount"): _with(ServiceAccountStrategy),
     ("", "Node"): _with(NodeStrategy),
-    ("", "ReplicationController"): _with(WorkloadStrategy),
+    ("", "ReplicationController"): _with(ReplicationControllerStrategy),
     ("events.k8s.io", "Event"): lambda kind, ctx: EventsV1Storage(kind, ctx.built[_CORE_EVENT]),
     ("apps", "Deployment"): _with(WorkloadStrategy),
     ("apps", "ReplicaSet"): _with(WorkloadStrategy),

@@ -7,3 +7,9 @@ from kubenet.apiserver.storage.strategy import Strategy
 
 class WorkloadStrategy(Strategy):
     generation = True
+
+
+class ReplicationControllerStrategy(WorkloadStrategy):
+    def scale_selector(self, obj: dict) -> dict | None:
+        # A map of labels, not a LabelSelector (the RC ScaleREST: labels.SelectorFromSet(rc.Spec.Selector)).
+        return {"matchLabels": obj["spec"].get("selector") or {}}
