@@ -7,7 +7,6 @@ purpose: the pod's `lo` comes up in ADD, since pods expect a working loopback.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 
 from . import iptables
@@ -22,6 +21,7 @@ from .errors import (
     CNIError,
 )
 from .ipam import ipam_add, ipam_check, ipam_del, ipam_gc, ipam_status, validate
+from .ipnet import IPPrefix, parse_network
 from .netlink import IFF_PROMISC, IFF_UP, NetlinkError, RtNetlink
 from .netns import netns_exists, open_netns
 from .spec import Invocation, valid_attachments
@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_ROUTE = ipaddress.ip_network("0.0.0.0/0")
+DEFAULT_ROUTE = parse_network("0.0.0.0/0")
 
 
 class BridgeConfig:
@@ -150,27 +150,26 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
         ips = [dict(ip, interface=2) for ip in ipam_result.get("ips", [])]
         routes = [dict(r) for r in ipam_result.get("routes", [])]
         gateways: dict[int, str] = {}
-        for ip in ips:
-            iface = ipaddress.ip_interface(ip["address"])
+        pod_addresses = [IPPrefix.parse(ip["address"]) for ip in ips]
+        for ip, iface in zip(ips, pod_addresses):
             if cfg.is_gateway and not ip.get("gateway"):
-                ip["gateway"] = str(iface.network.network_address + 1)
+                ip["gateway"] = str(iface.network_address + 1)
             if ip.get("gateway"):
                 gateways.setdefault(iface.version, ip["gateway"])
             pod.add_address(cont.index, iface)
             if cfg.is_gateway and ip.get("gateway"):
-                gw_iface = ipaddress.ip_interface(f"{ip['gateway']}/{iface.network.prefixlen}")
+                gw_iface = IPPrefix.parse(f"{ip['gateway']}/{iface.prefixlen}")
                 nl.add_address(br.index, gw_iface, replace=True)
         if cfg.is_default_gateway and 4 in gateways and \
-                not any(ipaddress.ip_network(r["dst"], strict=False) == DEFAULT_ROUTE for r in routes):
+                not any(parse_network(r["dst"]) == DEFAULT_ROUTE for r in routes):
             routes.append({"dst": "0.0.0.0/0", "gw": gateways[4]})
         for r in routes:
-            dst = ipaddress.ip_network(r["dst"], strict=False)
+            dst = parse_network(r["dst"])
             pod.add_route(dst, r.get("gw") or gateways.get(dst.version), cont.index)
         if cfg.is_gateway:
             _enable_forwarding()
         if cfg.ip_masq:
-            for ip in ips:
-                iface = ipaddress.ip_interface(ip["address"])
+            for iface in pod_addresses:
                 if iface.version == 4:
                     iptables.restore(iptables.masq_add_rules(iface, iptables.masq_chain(cfg.network, inv.container_id),
                                                              iptables.comment(cfg.network, inv.container_id)))
@@ -227,12 +226,12 @@ def cmd_check(conf: dict[str, Any], inv: Invocation) -> None:
                 raise CNIError(CHECK_FAILED, f"host veth {name} is missing or not on {cfg.bridge}")
         have = {str(a) for a in pod.list_addresses(cont.index)}
         want = [ip["address"] for ip in prev.get("ips") or []]
-        missing = [a for a in want if str(ipaddress.ip_interface(a)) not in have]
+        missing = [a for a in want if str(IPPrefix.parse(a)) not in have]
         if missing:
             raise CNIError(CHECK_FAILED, f"addresses missing on {inv.ifname}", ", ".join(missing))
         routes = pod.list_routes()
         for r in prev.get("routes") or []:
-            dst = str(ipaddress.ip_network(r["dst"], strict=False))
+            dst = str(parse_network(r["dst"]))
             if dst.count(":") == 0 and not any(d == dst and oif == cont.index for d, _gw, oif in routes):
                 raise CNIError(CHECK_FAILED, f"route to {dst} missing in the container")
     unheld = ipam_check(conf, inv, want)
