@@ -1,7 +1,8 @@
 """Entering network namespaces per thread, without forking.
 
-Python 3.11 has no os.setns, so libc's setns(2) through ctypes (os.setns from 3.12 on). A netns is a property of the thread
-(task), so an operation that must run in the node netns runs on a short-lived thread of its own: the
+Python 3.11 has no os.setns, so libc's setns(2) through the ctypes C module (os.setns from 3.12 on).
+A netns is a property of the thread (task), so an operation that must run in the node netns runs on a
+short-lived thread of its own: the
 caller's thread is never moved, and there is nothing to restore if something fails half-way.
 Sockets keep the netns they were opened in, and children forked from a thread start in that
 thread's netns, so a thread in the node netns can also run iptables-restore there.
@@ -17,7 +18,22 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
-_libc_setns = None  # ctypes and threading are imported on first use: the plugin executable starts without them
+_libc_setns = None  # _ctypes and threading are imported on first use: the plugin executable starts without them
+
+
+def _libc_function(name: str) -> Callable[..., int]:
+    """A libc function returning a C int, errno kept, from the C module alone: ctypes' Python layer (struct,
+    ctypes._endian, types and the class machinery of its simple types) is ~1 ms of a plugin run that needs one
+    call. This is what ctypes.CDLL(None, use_errno=True).<name> builds (ctypes/__init__.py CDLL._FuncPtr)."""
+    import _ctypes
+
+    class Function(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO  # no _restype_: the C int is returned
+
+    class Libc:
+        _handle = _ctypes.dlopen(None)  # the process itself, which has libc loaded
+
+    return Function((name, Libc))
 
 
 def setns(fd: int) -> None:
@@ -26,13 +42,11 @@ def setns(fd: int) -> None:
         os.setns(fd, CLONE_NEWNET)
         return
     if _libc_setns is None:
-        import ctypes
-
-        _libc_setns = ctypes.CDLL(None, use_errno=True).setns
+        _libc_setns = _libc_function("setns")
     if _libc_setns(fd, CLONE_NEWNET) != 0:
-        import ctypes
+        import _ctypes
 
-        err = ctypes.get_errno()
+        err = _ctypes.get_errno()
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
