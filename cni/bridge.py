@@ -7,7 +7,7 @@ purpose: the pod's `lo` comes up in ADD, since pods expect a working loopback.
 from __future__ import annotations
 
 import errno
-import os
+import posix  # not os: cni/main.py says why
 
 from . import iptables
 from .errors import (
@@ -119,7 +119,7 @@ def cmd_add(conf: dict[str, Any], inv: Invocation) -> dict[str, Any]:
     except NetlinkError as e:
         raise CNIError(NETLINK_FAILURE, "netlink request failed", str(e)) from None
     finally:
-        os.close(pod_fd)
+        posix.close(pod_fd)
 
 
 def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink, pod: RtNetlink,
@@ -132,7 +132,7 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
     host_name = ""
     try:
         for _attempt in range(3):  # 32 random bits; a clash is retried, like the reference
-            host_name = "veth" + os.urandom(4).hex()
+            host_name = "veth" + posix.urandom(4).hex()
             try:
                 nl.add_veth(host_name, inv.ifname, pod_fd, br.index, cfg.mtu)
                 break

@@ -9,7 +9,7 @@ either implementation can take over a node's leases.
 from __future__ import annotations
 
 import fcntl
-import os
+import posix  # not os: cni/main.py says why
 
 from .errors import INVALID_CONFIG, IO_FAILURE, IPAM_DUPLICATE, IPAM_EXHAUSTED, CNIError
 from .ipnet import IPAddress, IPPrefix, parse_network
@@ -21,6 +21,41 @@ if TYPE_CHECKING:
 
 DEFAULT_DATA_DIR = "/var/lib/cni/networks"
 LINE_BREAK = "\r\n"
+S_IFMT, S_IFDIR = 0o170000, 0o040000  # stat.S_ISDIR without the stat module
+
+
+def join(directory: str, name: str) -> str:
+    """posixpath.join for a relative name."""
+    return directory + name if directory.endswith("/") else f"{directory}/{name}"
+
+
+def is_dir(path: str) -> bool:
+    try:
+        return posix.stat(path).st_mode & S_IFMT == S_IFDIR
+    except OSError:
+        return False
+
+
+def make_dir(path: str) -> None:
+    """os.makedirs(path, 0o755, exist_ok=True): one mkdir once the store exists, os only to make parents."""
+    try:
+        posix.mkdir(path, 0o755)
+    except FileExistsError:
+        pass  # a file in its place fails at the lock's open below, as os.makedirs would fail
+    except FileNotFoundError:
+        import os
+
+        os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+def write_file(path: str, text: str, flags: int = posix.O_TRUNC) -> None:
+    fd = posix.open(path, posix.O_WRONLY | posix.O_CREAT | posix.O_CLOEXEC | flags, 0o644)
+    try:
+        data = text.encode()
+        while data:
+            data = data[posix.write(fd, data):]
+    finally:
+        posix.close(fd)
 
 
 class IPRange:
@@ -49,7 +84,7 @@ class IPAMConfig:
 
     @property
     def store_dir(self) -> str:
-        return os.path.join(self.data_dir, self.network)
+        return join(self.data_dir, self.network)
 
 
 class Lease:
@@ -106,33 +141,33 @@ class LeaseStore:
 
     def __enter__(self) -> Self:
         try:
-            os.makedirs(self.dir, mode=0o755, exist_ok=True)
-            fd = os.open(os.path.join(self.dir, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            make_dir(self.dir)
+            fd = posix.open(join(self.dir, "lock"), posix.O_RDWR | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         except OSError as e:
             raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
-            os.close(fd)
+            posix.close(fd)
             raise
         self._lock_fd = fd
         return self
 
     def __exit__(self, *exc: object) -> None:
-        os.close(self._lock_fd)  # closing drops the flock
+        posix.close(self._lock_fd)  # closing drops the flock
 
     def _read(self, name: str) -> str:
-        # os.read rather than open(): no buffered text layer for a file of a few bytes, read once per lease.
-        fd = os.open(os.path.join(self.dir, name), os.O_RDONLY | os.O_CLOEXEC)
+        # posix.read rather than open(): no buffered text layer for a file of a few bytes, read once per lease.
+        fd = posix.open(join(self.dir, name), posix.O_RDONLY | posix.O_CLOEXEC)
         try:
-            return os.read(fd, 4096).decode("utf-8").strip()
+            return posix.read(fd, 4096).decode("utf-8").strip()
         finally:
-            os.close(fd)
+            posix.close(fd)
 
     def leases(self) -> list[Lease]:
         out: list[Lease] = []
         try:
-            names = os.listdir(self.dir)
+            names = posix.listdir(self.dir)
         except FileNotFoundError:
             return out
         for name in names:
@@ -153,13 +188,10 @@ class LeaseStore:
 
     def reserve(self, ip: IPAddress, container_id: str, ifname: str, range_set: int) -> bool:
         try:
-            fd = os.open(os.path.join(self.dir, str(ip)), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            write_file(join(self.dir, str(ip)), f"{container_id}{LINE_BREAK}{ifname}", posix.O_EXCL)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(f"{container_id}{LINE_BREAK}{ifname}")
-        with open(os.path.join(self.dir, f"last_reserved_ip.{range_set}"), "w") as f:
-            f.write(str(ip))
+        write_file(join(self.dir, f"last_reserved_ip.{range_set}"), str(ip))
         return True
 
     def last_reserved(self, range_set: int) -> IPAddress | None:
@@ -170,7 +202,7 @@ class LeaseStore:
 
     def release(self, lease: Lease) -> None:
         try:
-            os.remove(os.path.join(self.dir, str(lease.ip)))
+            posix.remove(join(self.dir, str(lease.ip)))
         except FileNotFoundError:
             pass
 
@@ -235,7 +267,7 @@ def allocate(cfg: IPAMConfig, container_id: str, ifname: str) -> dict[str, Any]:
 def release(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
     """DEL: free every lease of (containerID, ifname); unknown IDs are fine (CNI SPEC "DEL")."""
     store = LeaseStore(cfg.store_dir)
-    if not os.path.isdir(store.dir):
+    if not is_dir(store.dir):
         return []
     with store.locked():
         mine = store.by_id(container_id, ifname)
@@ -252,7 +284,7 @@ def leased(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
 def gc(cfg: IPAMConfig, valid: set[tuple[str, str]]) -> list[Lease]:
     """GC (CNI SPEC 1.1 "GC"): free leases whose (containerID, ifname) is not a valid attachment."""
     store = LeaseStore(cfg.store_dir)
-    if not os.path.isdir(store.dir):
+    if not is_dir(store.dir):
         return []
     with store.locked():
         stale = [le for le in store.leases() if (le.container_id, le.ifname) not in valid]

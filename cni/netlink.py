@@ -10,7 +10,7 @@ from __future__ import annotations
 # for nothing a netlink socket uses (send, recv, bind, setsockopt and the AF_/SOCK_ constants are all here).
 import _socket as socket
 import errno
-import os
+import posix  # not os: cni/main.py says why
 import struct
 
 from .ipnet import IPAddress, IPPrefix
@@ -120,7 +120,7 @@ class RtNetlink:
                 with entered(fd):
                     self.sock = self._open()
             finally:
-                os.close(fd)
+                posix.close(fd)
         self.seq = 0
 
     @staticmethod
@@ -160,7 +160,7 @@ class RtNetlink:
                 if kind == NLMSG_ERROR:
                     code = -struct.unpack_from("=i", part)[0]
                     if code:
-                        raise NetlinkError(code, f"netlink {msg_type}: {os.strerror(code)}")
+                        raise NetlinkError(code, f"netlink {msg_type}: {posix.strerror(code)}")
                     return replies
                 replies.append(part)
                 if not dump and not flags & NLM_F_ACK:

@@ -9,7 +9,7 @@ thread's netns, so a thread in the node netns can also run iptables-restore ther
 """
 from __future__ import annotations
 
-import os
+import posix  # not os: cni/main.py says why; os.setns (3.12+) is posix.setns
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ def _libc_function(name: str) -> Callable[..., int]:
 
 def setns(fd: int) -> None:
     global _libc_setns
-    if hasattr(os, "setns"):  # Python 3.12+
-        os.setns(fd, CLONE_NEWNET)
+    if hasattr(posix, "setns"):  # Python 3.12+
+        posix.setns(fd, CLONE_NEWNET)
         return
     if _libc_setns is None:
         _libc_setns = _libc_function("setns")
@@ -47,12 +47,12 @@ def setns(fd: int) -> None:
         import _ctypes
 
         err = _ctypes.get_errno()
-        raise OSError(err, f"setns: {os.strerror(err)}")
+        raise OSError(err, f"setns: {posix.strerror(err)}")
 
 
 def open_netns(path: str) -> int:
     """Open a netns file (e.g. /run/netns/NAME) read-only; raises FileNotFoundError if gone."""
-    return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    return posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
 
 
 def netns_exists(path: str) -> bool:
@@ -60,7 +60,7 @@ def netns_exists(path: str) -> bool:
         fd = open_netns(path)
     except OSError:
         return False
-    os.close(fd)
+    posix.close(fd)
     return True
 
 
@@ -71,18 +71,18 @@ class _Entered:
         self.own = -1
 
     def __enter__(self) -> None:
-        self.own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        self.own = posix.open("/proc/thread-self/ns/net", posix.O_RDONLY | posix.O_CLOEXEC)
         try:
             setns(self.netns_fd)
         except BaseException:
-            os.close(self.own)
+            posix.close(self.own)
             raise
 
     def __exit__(self, *exc: object) -> None:
         try:
             setns(self.own)
         finally:
-            os.close(self.own)
+            posix.close(self.own)
 
 
 def entered(netns_fd: int) -> _Entered:
@@ -108,7 +108,7 @@ def run_in_netns(path: str | None, fn: Callable[[], T]) -> T:
         except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread below
             box["error"] = e
         finally:
-            os.close(fd)
+            posix.close(fd)
 
     import threading
 

@@ -65,8 +65,8 @@ def test_prefixes_mask_contain_and_compare_like_ipaddress_networks():
 
 
 def test_addresses_order_hash_and_count():
-    a, b = IPAddress.parse("10.0.0.9"), IPAddress.parse("10.0.0.10")
-    assert a < b <= b and b > a >= a and sorted([b, a]) == [a, b]
+    a, b, same_b = IPAddress.parse("10.0.0.9"), IPAddress.parse("10.0.0.10"), IPAddress.parse("10.0.0.10")
+    assert a < b <= same_b and same_b >= b > a and sorted([b, a]) == [a, b]
     assert a + 1 == b and b - 1 == a and {a, IPAddress.parse("10.0.0.9")} == {a}
     assert IPAddress.parse("10.0.0.1") < IPAddress.parse("::1")  # v4 before v6, as a sort key
     with pytest.raises(ValueError):

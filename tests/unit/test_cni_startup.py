@@ -17,11 +17,12 @@ from cni import jsonio, netns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAUNCHER = os.path.join(ROOT, "bin", "kubenet-cni")
-# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors), is loaded only where
-# it is used (ctypes and threading for a netns, subprocess for iptables), or is not stdlib.
+# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors, ipaddress with functools
+# and collections, os with _collections_abc), is loaded only where it is used (threading for a netns in-process,
+# subprocess for iptables), or is not stdlib.
 HEAVY = {"typing", "dataclasses", "inspect", "ast", "re", "enum", "json", "socket", "selectors", "subprocess",
          "contextlib", "importlib", "warnings", "ctypes", "threading", "site", "kubenet", "yaml", "aiohttp",
-         "pathlib"}
+         "pathlib", "ipaddress", "functools", "collections", "os"}
 
 
 def build_scripts():
