@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import posix  # not os: cni/main.py says why
 
-from . import iptables
 from .errors import (
     CHECK_FAILED,
     INTERFACE_EXISTS,
@@ -169,6 +168,8 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
         if cfg.is_gateway:
             _enable_forwarding()
         if cfg.ip_masq:
+            from . import iptables  # ipMasq only: kubenet's own config has none, so its ADD and DEL never load it
+
             for iface in pod_addresses:
                 if iface.version == 4:
                     iptables.restore(iptables.masq_add_rules(iface, iptables.masq_chain(cfg.network, inv.container_id),
@@ -200,6 +201,8 @@ def cmd_del(conf: dict[str, Any], inv: Invocation) -> None:
                 raise CNIError(NETLINK_FAILURE, "failed to delete container interface", str(e)) from None
     # With the netns gone the kernel already destroyed the pair; only the masquerade chain is left.
     if cfg.ip_masq:
+        from . import iptables
+
         nat = iptables.save()
         iptables.restore(iptables.teardown_rules(nat, {iptables.masq_chain(cfg.network, inv.container_id)}))
 
@@ -237,8 +240,11 @@ def cmd_check(conf: dict[str, Any], inv: Invocation) -> None:
     unheld = ipam_check(conf, inv, want)
     if unheld:
         raise CNIError(CHECK_FAILED, "IPAM holds no lease for", ", ".join(unheld))
-    if cfg.ip_masq and iptables.masq_chain(cfg.network, inv.container_id) not in iptables.save().chains:
-        raise CNIError(CHECK_FAILED, "ipMasq chain missing")
+    if cfg.ip_masq:
+        from . import iptables
+
+        if iptables.masq_chain(cfg.network, inv.container_id) not in iptables.save().chains:
+            raise CNIError(CHECK_FAILED, "ipMasq chain missing")
 
 
 def cmd_status(conf: dict[str, Any], inv: Invocation) -> None:
@@ -255,6 +261,8 @@ def cmd_gc(conf: dict[str, Any], inv: Invocation) -> None:
     cfg = BridgeConfig.parse(conf)
     ipam_gc(conf, inv)
     if cfg.ip_masq:
+        from . import iptables
+
         valid = {cid for cid, _ifname in valid_attachments(conf)}
         nat = iptables.save()
         stale = {chain for chain, (hook, net, cid) in nat.owners().items()

@@ -9,9 +9,9 @@ from __future__ import annotations
 # The C module itself: socket.py on top of it imports selectors and enum, ~10% of the plugin executable's start-up,
 # for nothing a netlink socket uses (send, recv, bind, setsockopt and the AF_/SOCK_ constants are all here).
 import _socket as socket
+import _struct as struct  # struct.py only re-exports it
 import errno
 import posix  # not os: cni/main.py says why
-import struct
 
 from .ipnet import IPAddress, IPPrefix
 from .netns import entered, open_netns

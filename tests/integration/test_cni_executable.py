@@ -137,7 +137,8 @@ def test_add_and_del_run_without_ctypes_ipaddress_or_os(node, ours):
         assert done.code == 0, (done.out, done.stderr)
         imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
         assert "cni.bridge" in imported and "cni.netlink" in imported
-        assert not imported & {"ctypes", "ipaddress", "functools", "collections", "os", "threading", "subprocess"}, \
+        assert not imported & {"ctypes", "ipaddress", "functools", "collections", "os", "threading", "subprocess",
+                               "struct", "cni.iptables"}, \
             (command, sorted(imported))
 
 
