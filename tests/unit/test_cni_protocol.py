@@ -103,6 +103,19 @@ def test_host_local_layout_round_robin_and_release(tmp_path):
     assert sorted(os.listdir(store)) == ["10.9.0.4", "last_reserved_ip.0", "lock"]
 
 
+def test_last_reserved_ip_is_exactly_the_last_address_when_it_gets_shorter(tmp_path):
+    cfg = hostlocal.parse_ipam_config("net", {"type": "host-local", "dataDir": str(tmp_path), "ranges": [
+        [{"subnet": "10.9.0.0/24", "rangeStart": "10.9.0.8", "rangeEnd": "10.9.0.10"}]]})
+    for i in range(3):
+        hostlocal.allocate(cfg, f"c{i}", "eth0")
+    last = tmp_path / "net" / "last_reserved_ip.0"
+    assert last.read_bytes() == b"10.9.0.10"
+    hostlocal.release(cfg, "c0", "eth0")
+    assert hostlocal.allocate(cfg, "c3", "eth0")["ips"][0]["address"] == "10.9.0.8/24"  # wrapped around
+    assert last.read_bytes() == b"10.9.0.8"
+    assert (tmp_path / "net" / "10.9.0.8").read_bytes() == b"c3\r\neth0"
+
+
 def test_masquerade_rules_read_like_the_reference():
     pod = IPPrefix.parse("10.244.1.2/24")
     lines = iptables.masq_add_rules(pod, "CNI-x", iptables.comment("test", "1234"))
