@@ -24,19 +24,19 @@ LINE_BREAK = "\r\n"
 S_IFMT, S_IFDIR = 0o170000, 0o040000  # stat.S_ISDIR without the stat module
 
 
-def join(directory: str, name: str) -> str:
+def _join(directory: str, name: str) -> str:
     """posixpath.join for a relative name."""
     return directory + name if directory.endswith("/") else f"{directory}/{name}"
 
 
-def is_dir(path: str) -> bool:
+def _is_dir(path: str) -> bool:
     try:
         return posix.stat(path).st_mode & S_IFMT == S_IFDIR
     except OSError:
         return False
 
 
-def make_dir(path: str) -> None:
+def _make_dir(path: str) -> None:
     """os.makedirs(path, 0o755, exist_ok=True): one mkdir once the store exists, os only to make parents."""
     try:
         posix.mkdir(path, 0o755)
@@ -48,11 +48,11 @@ def make_dir(path: str) -> None:
         os.makedirs(path, mode=0o755, exist_ok=True)
 
 
-def write_file(path: str, text: str, exclusive: bool = False) -> None:
+def _write_file(path: str, text: str, exclusive: bool = False) -> None:
     """The whole file is `text` (made 0644; with `exclusive` only if it is new, else FileExistsError).
 
     Rewritten in place and then cut to length, not opened with O_TRUNC: ext4 writes back a file truncated to
-    zero when it is closed (auto_da_alloc), 0.1-0.5 ms of every ADD for last_reserved_ip. Readers hold the
+    zero when it is closed (auto_da_alloc), 0.1-0.5 ms of wall time in every ADD for last_reserved_ip. Readers hold the
     store's flock; a crash between the write and the cut can leave a longer address there, which only moves
     where the next round-robin search starts.
     """
@@ -92,7 +92,7 @@ class IPAMConfig:
 
     @property
     def store_dir(self) -> str:
-        return join(self.data_dir, self.network)
+        return _join(self.data_dir, self.network)
 
 
 class Lease:
@@ -149,8 +149,8 @@ class LeaseStore:
 
     def __enter__(self) -> Self:
         try:
-            make_dir(self.dir)
-            fd = posix.open(join(self.dir, "lock"), posix.O_RDWR | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
+            _make_dir(self.dir)
+            fd = posix.open(_join(self.dir, "lock"), posix.O_RDWR | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         except OSError as e:
             raise CNIError(IO_FAILURE, "host-local: cannot open lease store", str(e)) from None
         try:
@@ -166,7 +166,7 @@ class LeaseStore:
 
     def _read(self, name: str) -> str:
         # posix.read rather than open(): no buffered text layer for a file of a few bytes, read once per lease.
-        fd = posix.open(join(self.dir, name), posix.O_RDONLY | posix.O_CLOEXEC)
+        fd = posix.open(_join(self.dir, name), posix.O_RDONLY | posix.O_CLOEXEC)
         try:
             return posix.read(fd, 4096).decode("utf-8").strip()
         finally:
@@ -196,10 +196,10 @@ class LeaseStore:
 
     def reserve(self, ip: IPAddress, container_id: str, ifname: str, range_set: int) -> bool:
         try:
-            write_file(join(self.dir, str(ip)), f"{container_id}{LINE_BREAK}{ifname}", exclusive=True)
+            _write_file(_join(self.dir, str(ip)), f"{container_id}{LINE_BREAK}{ifname}", exclusive=True)
         except FileExistsError:
             return False
-        write_file(join(self.dir, f"last_reserved_ip.{range_set}"), str(ip))
+        _write_file(_join(self.dir, f"last_reserved_ip.{range_set}"), str(ip))
         return True
 
     def last_reserved(self, range_set: int) -> IPAddress | None:
@@ -210,7 +210,7 @@ class LeaseStore:
 
     def release(self, lease: Lease) -> None:
         try:
-            posix.remove(join(self.dir, str(lease.ip)))
+            posix.remove(_join(self.dir, str(lease.ip)))
         except FileNotFoundError:
             pass
 
@@ -275,7 +275,7 @@ def allocate(cfg: IPAMConfig, container_id: str, ifname: str) -> dict[str, Any]:
 def release(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
     """DEL: free every lease of (containerID, ifname); unknown IDs are fine (CNI SPEC "DEL")."""
     store = LeaseStore(cfg.store_dir)
-    if not is_dir(store.dir):
+    if not _is_dir(store.dir):
         return []
     with store.locked():
         mine = store.by_id(container_id, ifname)
@@ -292,7 +292,7 @@ def leased(cfg: IPAMConfig, container_id: str, ifname: str) -> list[IPAddress]:
 def gc(cfg: IPAMConfig, valid: set[tuple[str, str]]) -> list[Lease]:
     """GC (CNI SPEC 1.1 "GC"): free leases whose (containerID, ifname) is not a valid attachment."""
     store = LeaseStore(cfg.store_dir)
-    if not is_dir(store.dir):
+    if not _is_dir(store.dir):
         return []
     with store.locked():
         stale = [le for le in store.leases() if (le.container_id, le.ifname) not in valid]
