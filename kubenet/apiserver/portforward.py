@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
-from kubenet.apiserver import errors
+from kubenet.api import errors
+from kubenet.api.errors import StreamError
 from kubenet.apiserver.spdy import RstStatus
 from kubenet.apiserver.spdy_session import MAX_DATA_FRAME, SPDYSession, SPDYStream, StreamClosed
-from kubenet.kubelet.streaming import StreamError
 
 log = logging.getLogger(__name__)
 PROTOCOL = "portforward.k8s.io"

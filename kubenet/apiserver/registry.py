@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from kubenet.api import defaults, validation
+from kubenet.api import defaults, errors, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
-from kubenet.apiserver import errors, sa_admission, service_update, strategies
+from kubenet.apiserver import sa_admission, service_update, strategies
 from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key

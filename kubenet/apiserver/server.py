@@ -8,9 +8,10 @@ import ssl
 
 from aiohttp import web
 
+from kubenet.api import errors
 from kubenet.api.kinds import REVIEWS, Kind
 from kubenet.api.validation_field import go_quote
-from kubenet.apiserver import discovery, errors, http_layer, proxy, reviews, sa_tokens, subresources
+from kubenet.apiserver import discovery, http_layer, proxy, reviews, sa_tokens, subresources
 from kubenet.apiserver.http_layer import StatusAppRunner
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden

@@ -13,8 +13,9 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from kubenet.apiserver import errors, portforward
-from kubenet.kubelet.streaming import StreamError
+from kubenet.api import errors
+from kubenet.api.errors import StreamError
+from kubenet.apiserver import portforward
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 

@@ -5,8 +5,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer

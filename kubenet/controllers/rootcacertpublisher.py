@@ -7,7 +7,7 @@ alone, as upstream does.
 """
 from __future__ import annotations
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.base import Controller, Informers
 
 CONFIGMAP_NAME = "kube-root-ca.crt"

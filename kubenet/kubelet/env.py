@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 
 _VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 

@@ -8,10 +8,10 @@ import platform
 import shutil
 from pathlib import Path
 
+from kubenet.api.errors import APIError, StreamError
 from kubenet.api.meta import now_micro, now_rfc3339
 from kubenet.apiserver import sa_tokens
 from kubenet.apiserver.discovery import GIT_VERSION
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
@@ -21,7 +21,7 @@ from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.static_pods import StaticPods, is_mirror_pod
-from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
+from kubenet.kubelet.streaming import AttachSession, ExecProcess, read_logs
 from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from cni.errors import CNIError
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.kubelet import probes, recovery
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.dns import pod_hosts_file, pod_resolv_conf

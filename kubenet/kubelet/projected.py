@@ -70,7 +70,7 @@ async def projected_files(kubelet, pod: dict, volume: TokenVolume) -> dict[str, 
 
 
 async def _config_map_data(kubelet, namespace: str, ref: dict) -> dict[str, str]:
-    from kubenet.apiserver.errors import APIError
+    from kubenet.api.errors import APIError
     try:
         return dict((await kubelet.client.get("configmaps", ref.get("name"), namespace)).get("data") or {})
     except APIError as exc:

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_kind
-from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
 from kubenet.kubelet import projected
