@@ -9,8 +9,8 @@ import logging
 import threading
 from pathlib import Path
 
+from kubenet.api.version import GIT_VERSION
 from kubenet.apiserver import openapi, sa_tokens
-from kubenet.apiserver.discovery import GIT_VERSION
 from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
@@ -41,7 +41,7 @@ class ControlPlane:
         c = self.config
         private_dir(c.data)
         self.pki = cluster_pki(c)
-        self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs the tokens kubelets mount into Pods
+        self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs ServiceAccount tokens (TokenRequest, in the API server)
         openapi.set_cache_dir(str(c.data / "openapi"))  # generated on first use; goes with the cluster
         write_kubeconfig(c.admin_kubeconfig, kubeconfig(self.pki, c.name, f"https://127.0.0.1:{c.api_port}"))
         self.store = SQLiteStore(str(c.data / "store.db"))
@@ -51,7 +51,7 @@ class ControlPlane:
         await self.apiserver.start(self.hosts, c.api_port)
         logging.getLogger("kubenet.apiserver").info("Serving securely on %s", ", ".join(
             f"{h}:{c.api_port}" for h in self.hosts))
-        self.client = LocalClient(self.registry)
+        self.client = LocalClient(self.registry, token_issuer=self.apiserver.token_issuer)
         await bootstrap(self.client, c, with_dns=with_dns)
         nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
         loadbalancer.LoadBalancerController.pool_range = c.lb_range

@@ -78,7 +78,7 @@ async def _config_map_data(kubelet, namespace: str, ref: dict) -> dict[str, str]
             raise
     if ref.get("name") == ROOT_CA_CONFIGMAP:
         # The root-CA publisher has not reached this namespace yet; it would publish exactly this file.
-        return {"ca.crt": (kubelet.config.data / "pki" / "ca.crt").read_text()}
+        return {"ca.crt": kubelet.config.ca_file.read_text()}
     if ref.get("optional"):
         return {}
     raise FileNotFoundError(f'configmap "{ref.get("name")}" not found')
