@@ -17,7 +17,7 @@ from kubenet.apiserver.server import APIServer
 from kubenet.client.local import LocalClient
 from kubenet.cluster.bootstrap import bootstrap
 from kubenet.cluster.config import ClusterConfig, private_dir
-from kubenet.controllers import loadbalancer, nodeipam, rootcacertpublisher
+from kubenet.controllers.context import ControllerContext
 from kubenet.controllers.manager import ControllerManager
 from kubenet.scheduler.scheduler import Scheduler
 from kubenet.store import SQLiteStore
@@ -53,10 +53,9 @@ class ControlPlane:
             f"{h}:{c.api_port}" for h in self.hosts))
         self.client = LocalClient(self.registry, token_issuer=self.apiserver.token_issuer)
         await bootstrap(self.client, c, with_dns=with_dns)
-        nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
-        loadbalancer.LoadBalancerController.pool_range = c.lb_range
-        rootcacertpublisher.RootCACertPublisher.root_ca = self.pki.ca_cert.read_text()
-        self.controllers = ControllerManager(self.client)
+        self.controllers = ControllerManager(self.client, context=ControllerContext(
+            cluster_cidr=c.pod_cidr, service_cidr=c.service_cidr, cluster_domain=c.cluster_domain, lb_pool=c.lb_range,
+            root_ca=self.pki.ca_cert.read_text()))
         self.controllers.start()
         logging.getLogger("kubenet.controllers").info("Started controllers: %s", ", ".join(
             c.name for c in self.controllers.controllers))
