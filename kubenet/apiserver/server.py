@@ -40,7 +40,7 @@ class APIServer:
         self.registry = registry
         self.pki = pki
         self.server_address = server_address
-        self.node_agents = node_agents if node_agents is not None else {}  # node name → kubelet (logs, exec)
+        self.node_agents = node_agents if node_agents is not None else {}  # node name → NodeAgent (api/node_agent.py)
         self.tokens = read_tokens(pki) if pki else {}
         sa_key = sa_tokens.ensure_key(pki.dir) if pki else None
         self.sa_public_key = sa_key.public_key() if sa_key else None

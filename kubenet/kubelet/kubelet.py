@@ -6,7 +6,7 @@ import logging
 import os
 import platform
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from kubenet.api.errors import APIError, StreamError
@@ -249,7 +249,7 @@ class Kubelet:
             return answer["status"]["token"]
         return issue
 
-    # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
+    # --- the node-agent protocol (kubenet/api/node_agent.py): what pods/log, exec, attach, portforward reach ---
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
         if is_mirror_pod(pod):  # the component runs inside the supervisor: there is no container to enter
             raise StreamError(f'unable to upgrade connection: container not found ("{container}")')
@@ -263,8 +263,9 @@ class Kubelet:
                               f"{waiting}")
         return worker, state
 
-    def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
-             tail_lines: int | None = None, timestamps: bool = False, limit_bytes: int | None = None):
+    async def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
+                   tail_lines: int | None = None, timestamps: bool = False,
+                   limit_bytes: int | None = None) -> AsyncIterator[bytes]:
         if is_mirror_pod(pod) and self.static_pods is not None:
             try:
                 return self.static_pods.logs(pod, container, follow, previous, tail_lines, timestamps, limit_bytes)
@@ -294,7 +295,7 @@ class Kubelet:
         await process.start()
         return process
 
-    def attach(self, pod: dict, container: str, stdin: bool) -> AttachSession:
+    async def attach(self, pod: dict, container: str, stdin: bool) -> AttachSession:
         """A client attached to the running container's own stdio (not a new process, unlike exec)."""
         _, state = self._container(pod, container)
         if not state.process.running:
