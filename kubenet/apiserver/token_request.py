@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from kubenet.api import errors, validation
 from kubenet.api.kinds import Kind, by_resource
+from kubenet.api.patch_errors import json_type
 from kubenet.api.validation_field import FieldError, invalid
 from kubenet.apiserver import sa_tokens
 from kubenet.apiserver.registry import Registry
@@ -33,6 +34,7 @@ class TokenIssuer:
         self.audiences = audiences or [sa_tokens.AUDIENCE]
 
     def create(self, registry: Registry, namespace: str, name: str, request: dict) -> dict:
+        _check_types(request)
         meta = request.get("metadata") or {}
         if meta.get("name") and meta["name"] != name:
             raise _invalid(name, invalid("metadata.name", meta["name"],
@@ -80,6 +82,32 @@ class TokenIssuer:
                                   "record. The object might have been deleted and then recreated",
                                   {"name": ref.get("name"), "kind": "Pod"})
         return pod
+
+
+# TokenRequestSpec's fields and their Go types: the typed decoding of a body (apiserver/typed.py) has no
+# TokenRequest, so its spec is checked here, worded as encoding/json words a type mismatch.
+_SPEC_FIELDS = {"audiences": (list, "[]string"), "expirationSeconds": (int, "int64"),
+                "boundObjectRef": (dict, "v1.BoundObjectReference")}
+
+
+def _check_types(request: dict) -> None:
+    spec = request.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise _type_error(spec, "TokenRequest.spec", "v1.TokenRequestSpec")
+    for field, (python_type, go_type) in _SPEC_FIELDS.items():
+        value = spec.get(field)
+        if value is not None and (not isinstance(value, python_type) or isinstance(value, bool)):
+            raise _type_error(value, f"TokenRequestSpec.spec.{field}", go_type)
+    for audience in spec.get("audiences") or []:
+        if not isinstance(audience, str):
+            raise _type_error(audience, "TokenRequestSpec.spec.audiences", "string")
+
+
+def _type_error(value: object, field: str, go_type: str) -> errors.APIError:
+    return errors.bad_request('TokenRequest in version "v1" cannot be handled as a TokenRequest: json: cannot '
+                              f"unmarshal {json_type(value)} into Go struct field {field} of type {go_type}")
 
 
 def _invalid(name: str, error: FieldError) -> errors.APIError:

@@ -66,3 +66,10 @@ def test_token_request_errors_are_the_real_ones(control_plane):
     out = k("create", "token", "default", "--duration", "5m", check=False)
     assert 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not ' \
            'specify a duration less than 10 minutes' in out
+    out = k("create", "--raw", "/api/v1/namespaces/default/serviceaccounts/default/token", "-f", "-",
+            input=json.dumps({"spec": {"expirationSeconds": "an hour"}}), check=False)
+    assert ('TokenRequest in version "v1" cannot be handled as a TokenRequest: json: cannot unmarshal string into Go '
+            "struct field TokenRequestSpec.spec.expirationSeconds of type int64") in out
+    out = k("create", "--raw", "/api/v1/namespaces/default/serviceaccounts/default/token", "-f", "-",
+            input=json.dumps({"metadata": {"name": "other"}}), check=False)
+    assert 'metadata.name: Invalid value: "other": must match the service account name if specified' in out
