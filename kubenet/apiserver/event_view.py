@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from kubenet.api import validation
+from kubenet.api import errors, validation
 from kubenet.api.kinds import Kind, by_kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
@@ -27,7 +27,6 @@ from kubenet.api.validation_meta import (
     validate_object_meta,
     validate_object_meta_update,
 )
-from kubenet.apiserver import errors
 from kubenet.store.base import _copy
 
 if TYPE_CHECKING:

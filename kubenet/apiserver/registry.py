@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from kubenet.api import defaults, validation
+from kubenet.api import defaults, errors, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
-from kubenet.apiserver import errors, sa_admission, service_update, strategies
+from kubenet.apiserver import sa_admission, service_update, strategies
 from kubenet.apiserver.event_view import EVENTS_V1_EVENT, EventView
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
@@ -26,7 +26,6 @@ class Registry:
                  dns_ip: str = "10.96.0.10"):
         self.store = store
         self.services = strategies.ServiceAllocations(service_cidr, node_port_range, dns_ip)
-        validation.set_node_port_range(self.services.ports.low, self.services.ports.high)
         items, _, _ = store.list(prefix_key("", "services"))
         self.services.load(items)
         # events.k8s.io/v1 Event has no storage of its own: each verb below hands it to this view over core Events.
@@ -55,7 +54,7 @@ class Registry:
         return self.store._read(object_key("", "serviceaccounts", namespace or "", name))
 
     def _validate(self, kind: Kind, obj: dict, old: dict | None = None) -> None:
-        errs = validation.validate(kind, obj, old)
+        errs = validation.validate(kind, obj, old, (self.services.ports.low, self.services.ports.high))
         if errs:
             raise errors.APIError.from_status(
                 validation.invalid_status(kind, obj.get("metadata", {}).get("name", ""), errs))
