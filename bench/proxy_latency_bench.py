@@ -113,7 +113,7 @@ def nat_rules(node_netns: str) -> str:
 
 
 async def make_services(client, first: int, count: int, concurrency: int = 16) -> None:
-    from kubenet.apiserver.errors import APIError
+    from kubenet.api.errors import APIError
     limit = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> None:

@@ -7,10 +7,8 @@ purpose: the pod's `lo` comes up in ADD, since pods expect a working loopback.
 from __future__ import annotations
 
 import errno
-import ipaddress
-import os
+import posix  # not os: cni/main.py says why
 
-from . import iptables
 from .errors import (
     CHECK_FAILED,
     INTERFACE_EXISTS,
@@ -22,6 +20,7 @@ from .errors import (
     CNIError,
 )
 from .ipam import ipam_add, ipam_check, ipam_del, ipam_gc, ipam_status, validate
+from .ipnet import IPPrefix, parse_network
 from .netlink import IFF_PROMISC, IFF_UP, NetlinkError, RtNetlink
 from .netns import netns_exists, open_netns
 from .spec import Invocation, valid_attachments
@@ -30,7 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_ROUTE = ipaddress.ip_network("0.0.0.0/0")
+DEFAULT_ROUTE = parse_network("0.0.0.0/0")
 
 
 class BridgeConfig:
@@ -119,7 +118,7 @@ def cmd_add(conf: dict[str, Any], inv: Invocation) -> dict[str, Any]:
     except NetlinkError as e:
         raise CNIError(NETLINK_FAILURE, "netlink request failed", str(e)) from None
     finally:
-        os.close(pod_fd)
+        posix.close(pod_fd)
 
 
 def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink, pod: RtNetlink,
@@ -132,7 +131,7 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
     host_name = ""
     try:
         for _attempt in range(3):  # 32 random bits; a clash is retried, like the reference
-            host_name = "veth" + os.urandom(4).hex()
+            host_name = "veth" + posix.urandom(4).hex()
             try:
                 nl.add_veth(host_name, inv.ifname, pod_fd, br.index, cfg.mtu)
                 break
@@ -150,27 +149,28 @@ def _add(conf: dict[str, Any], cfg: BridgeConfig, inv: Invocation, nl: RtNetlink
         ips = [dict(ip, interface=2) for ip in ipam_result.get("ips", [])]
         routes = [dict(r) for r in ipam_result.get("routes", [])]
         gateways: dict[int, str] = {}
-        for ip in ips:
-            iface = ipaddress.ip_interface(ip["address"])
+        pod_addresses = [IPPrefix.parse(ip["address"]) for ip in ips]
+        for ip, iface in zip(ips, pod_addresses):
             if cfg.is_gateway and not ip.get("gateway"):
-                ip["gateway"] = str(iface.network.network_address + 1)
+                ip["gateway"] = str(iface.network_address + 1)
             if ip.get("gateway"):
                 gateways.setdefault(iface.version, ip["gateway"])
             pod.add_address(cont.index, iface)
             if cfg.is_gateway and ip.get("gateway"):
-                gw_iface = ipaddress.ip_interface(f"{ip['gateway']}/{iface.network.prefixlen}")
+                gw_iface = IPPrefix.parse(f"{ip['gateway']}/{iface.prefixlen}")
                 nl.add_address(br.index, gw_iface, replace=True)
         if cfg.is_default_gateway and 4 in gateways and \
-                not any(ipaddress.ip_network(r["dst"], strict=False) == DEFAULT_ROUTE for r in routes):
+                not any(parse_network(r["dst"]) == DEFAULT_ROUTE for r in routes):
             routes.append({"dst": "0.0.0.0/0", "gw": gateways[4]})
         for r in routes:
-            dst = ipaddress.ip_network(r["dst"], strict=False)
+            dst = parse_network(r["dst"])
             pod.add_route(dst, r.get("gw") or gateways.get(dst.version), cont.index)
         if cfg.is_gateway:
             _enable_forwarding()
         if cfg.ip_masq:
-            for ip in ips:
-                iface = ipaddress.ip_interface(ip["address"])
+            from . import iptables  # ipMasq only: kubenet's own config has none, so its ADD and DEL never load it
+
+            for iface in pod_addresses:
                 if iface.version == 4:
                     iptables.restore(iptables.masq_add_rules(iface, iptables.masq_chain(cfg.network, inv.container_id),
                                                              iptables.comment(cfg.network, inv.container_id)))
@@ -201,6 +201,8 @@ def cmd_del(conf: dict[str, Any], inv: Invocation) -> None:
                 raise CNIError(NETLINK_FAILURE, "failed to delete container interface", str(e)) from None
     # With the netns gone the kernel already destroyed the pair; only the masquerade chain is left.
     if cfg.ip_masq:
+        from . import iptables
+
         nat = iptables.save()
         iptables.restore(iptables.teardown_rules(nat, {iptables.masq_chain(cfg.network, inv.container_id)}))
 
@@ -227,19 +229,22 @@ def cmd_check(conf: dict[str, Any], inv: Invocation) -> None:
                 raise CNIError(CHECK_FAILED, f"host veth {name} is missing or not on {cfg.bridge}")
         have = {str(a) for a in pod.list_addresses(cont.index)}
         want = [ip["address"] for ip in prev.get("ips") or []]
-        missing = [a for a in want if str(ipaddress.ip_interface(a)) not in have]
+        missing = [a for a in want if str(IPPrefix.parse(a)) not in have]
         if missing:
             raise CNIError(CHECK_FAILED, f"addresses missing on {inv.ifname}", ", ".join(missing))
         routes = pod.list_routes()
         for r in prev.get("routes") or []:
-            dst = str(ipaddress.ip_network(r["dst"], strict=False))
+            dst = str(parse_network(r["dst"]))
             if dst.count(":") == 0 and not any(d == dst and oif == cont.index for d, _gw, oif in routes):
                 raise CNIError(CHECK_FAILED, f"route to {dst} missing in the container")
     unheld = ipam_check(conf, inv, want)
     if unheld:
         raise CNIError(CHECK_FAILED, "IPAM holds no lease for", ", ".join(unheld))
-    if cfg.ip_masq and iptables.masq_chain(cfg.network, inv.container_id) not in iptables.save().chains:
-        raise CNIError(CHECK_FAILED, "ipMasq chain missing")
+    if cfg.ip_masq:
+        from . import iptables
+
+        if iptables.masq_chain(cfg.network, inv.container_id) not in iptables.save().chains:
+            raise CNIError(CHECK_FAILED, "ipMasq chain missing")
 
 
 def cmd_status(conf: dict[str, Any], inv: Invocation) -> None:
@@ -256,6 +261,8 @@ def cmd_gc(conf: dict[str, Any], inv: Invocation) -> None:
     cfg = BridgeConfig.parse(conf)
     ipam_gc(conf, inv)
     if cfg.ip_masq:
+        from . import iptables
+
         valid = {cid for cid, _ifname in valid_attachments(conf)}
         nat = iptables.save()
         stale = {chain for chain, (hook, net, cid) in nat.owners().items()

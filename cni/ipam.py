@@ -4,8 +4,6 @@ Also the `host-local` type as a plugin of its own, so our executable can be inst
 """
 from __future__ import annotations
 
-import os
-
 from . import hostlocal
 from .errors import CHECK_FAILED, INVALID_CONFIG, NOT_AVAILABLE, CNIError
 from .spec import Invocation, valid_attachments
@@ -84,6 +82,8 @@ def ipam_status(conf: dict[str, Any], inv: Invocation) -> None:
     if not is_host_local(conf):
         exec_plugin(_delegated(conf), inv)
         return
+    import os  # STATUS only: ADD and DEL run without os (cni/main.py says why)
+
     cfg = host_local_config(conf)
     try:
         os.makedirs(cfg.store_dir, exist_ok=True)

@@ -7,9 +7,11 @@ binaries in the caller's netns (the node netns thread, see netns.py).
 """
 from __future__ import annotations
 
-import ipaddress
-
 from .errors import IPTABLES_FAILURE, CNIError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .ipnet import IPPrefix
 
 MULTICAST_NET = "224.0.0.0/4"
 HOSTPORT_DNAT = "CNI-HOSTPORT-DNAT"
@@ -83,7 +85,7 @@ class NatTable:
         return out
 
 
-def masq_add_rules(pod_ip: ipaddress.IPv4Interface, chain: str, note: str) -> list[str]:
+def masq_add_rules(pod_ip: IPPrefix, chain: str, note: str) -> list[str]:
     # ip.SetupIPMasq: leave traffic to the pod network alone, masquerade the rest but multicast.
     c = f"-m comment --comment {quote(note)}"
     return [f":{chain} - [0:0]",
@@ -115,7 +117,7 @@ class PortMapping:
                    str(raw.get("hostIP") or ""))
 
 
-def portmap_add_rules(nat: NatTable, network: str, container_id: str, pod_ip: ipaddress.IPv4Interface,
+def portmap_add_rules(nat: NatTable, network: str, container_id: str, pod_ip: IPPrefix,
                       mappings: list[PortMapping], snat: bool = True) -> list[str]:
     """Top-level hostport chains (made once per node) and this pod's CNI-DN chain, as in portmap v1.1.1."""
     lines: list[str] = []

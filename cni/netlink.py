@@ -9,11 +9,11 @@ from __future__ import annotations
 # The C module itself: socket.py on top of it imports selectors and enum, ~10% of the plugin executable's start-up,
 # for nothing a netlink socket uses (send, recv, bind, setsockopt and the AF_/SOCK_ constants are all here).
 import _socket as socket
+import _struct as struct  # struct.py only re-exports it
 import errno
-import ipaddress
-import os
-import struct
+import posix  # not os: cni/main.py says why
 
+from .ipnet import IPAddress, IPPrefix
 from .netns import entered, open_netns
 
 TYPE_CHECKING = False
@@ -120,7 +120,7 @@ class RtNetlink:
                 with entered(fd):
                     self.sock = self._open()
             finally:
-                os.close(fd)
+                posix.close(fd)
         self.seq = 0
 
     @staticmethod
@@ -160,7 +160,7 @@ class RtNetlink:
                 if kind == NLMSG_ERROR:
                     code = -struct.unpack_from("=i", part)[0]
                     if code:
-                        raise NetlinkError(code, f"netlink {msg_type}: {os.strerror(code)}")
+                        raise NetlinkError(code, f"netlink {msg_type}: {posix.strerror(code)}")
                     return replies
                 replies.append(part)
                 if not dump and not flags & NLM_F_ACK:
@@ -229,19 +229,18 @@ class RtNetlink:
         return True
 
     # --- addresses and routes ----------------------------------------------------------------
-    def add_address(self, index: int, iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface,
-                    replace: bool = False) -> None:
+    def add_address(self, index: int, iface: IPPrefix, replace: bool = False) -> None:
         fam = socket.AF_INET if iface.version == 4 else socket.AF_INET6
         ip = iface.ip.packed
-        body = _IFADDRMSG.pack(fam, iface.network.prefixlen, 0, RT_SCOPE_UNIVERSE, index)
+        body = _IFADDRMSG.pack(fam, iface.prefixlen, 0, RT_SCOPE_UNIVERSE, index)
         body += attr(IFA_LOCAL, ip) + attr(IFA_ADDRESS, ip)
-        if iface.version == 4 and iface.network.prefixlen < 31:
-            body += attr(IFA_BROADCAST, iface.network.broadcast_address.packed)
+        if iface.version == 4 and iface.prefixlen < 31:
+            body += attr(IFA_BROADCAST, iface.broadcast_address.packed)
         flags = NLM_F_ACK | NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL)
         self.request(RTM_NEWADDR, flags, body)
 
-    def list_addresses(self, index: int) -> list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]:
-        out: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface] = []
+    def list_addresses(self, index: int) -> list[IPPrefix]:
+        out: list[IPPrefix] = []
         for r in self.request(RTM_GETADDR, NLM_F_ROOT | NLM_F_MATCH, _IFADDRMSG.pack(0, 0, 0, 0, 0)):
             _fam, plen, _f, _scope, idx = _IFADDRMSG.unpack_from(r)
             if idx != index:
@@ -249,17 +248,17 @@ class RtNetlink:
             a = parse_attrs(r[_IFADDRMSG.size:])
             raw = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
             if raw:
-                out.append(ipaddress.ip_interface((ipaddress.ip_address(raw), plen)))
+                out.append(IPPrefix(IPAddress.from_packed(raw), plen))
         return out
 
-    def add_route(self, dst: ipaddress.IPv4Network | ipaddress.IPv6Network, gw: str | None, oif: int) -> None:
+    def add_route(self, dst: IPPrefix, gw: str | None, oif: int) -> None:
         fam = socket.AF_INET if dst.version == 4 else socket.AF_INET6
         scope = RT_SCOPE_UNIVERSE if gw else RT_SCOPE_LINK
         body = _RTMSG.pack(fam, dst.prefixlen, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, scope, RTN_UNICAST, 0)
         if dst.prefixlen:
             body += attr(RTA_DST, dst.network_address.packed)
         if gw:
-            body += attr(RTA_GATEWAY, ipaddress.ip_address(gw).packed)
+            body += attr(RTA_GATEWAY, IPAddress.parse(gw).packed)
         body += attr(RTA_OIF, struct.pack("=I", oif))
         self.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
 
@@ -272,8 +271,8 @@ class RtNetlink:
             if table != RT_TABLE_MAIN or rtype != RTN_UNICAST:
                 continue
             a = parse_attrs(r[_RTMSG.size:])
-            dst = ipaddress.ip_address(a[RTA_DST]) if RTA_DST in a else ipaddress.ip_address(b"\0" * (4 if fam == 2 else 16))
-            gw = str(ipaddress.ip_address(a[RTA_GATEWAY])) if RTA_GATEWAY in a else None
+            dst = IPAddress.from_packed(a[RTA_DST]) if RTA_DST in a else IPAddress(0, 4 if fam == socket.AF_INET else 6)
+            gw = str(IPAddress.from_packed(a[RTA_GATEWAY])) if RTA_GATEWAY in a else None
             oif = struct.unpack("=I", a[RTA_OIF])[0] if RTA_OIF in a else 0
             out.append((f"{dst}/{dlen}", gw, oif))
         return out

@@ -5,10 +5,9 @@ A chained plugin (SPEC section 3, "prevResult"): it needs the pod's address from
 """
 from __future__ import annotations
 
-import ipaddress
-
 from . import iptables
 from .errors import CHECK_FAILED, INVALID_CONFIG, CNIError
+from .ipnet import IPAddress, IPPrefix
 from .iptables import PortMapping
 from .spec import Invocation, valid_attachments
 
@@ -25,20 +24,20 @@ def _mappings(conf: dict[str, Any]) -> list[PortMapping]:
         raise CNIError(INVALID_CONFIG, "portmap: invalid portMappings", repr(e)) from None
 
 
-def _pod_ipv4(prev: dict[str, Any]) -> ipaddress.IPv4Interface | None:
+def _pod_ipv4(prev: dict[str, Any]) -> IPPrefix | None:
     """The pod's IPv4 address: an ips[] entry whose interface lives in a sandbox (or has no interface)."""
     interfaces = prev.get("interfaces") or []
     for ip in prev.get("ips") or []:
         idx = ip.get("interface")
         if idx is not None and (idx >= len(interfaces) or not interfaces[idx].get("sandbox")):
             continue
-        iface = ipaddress.ip_interface(ip["address"])
+        iface = IPPrefix.parse(ip["address"])
         if iface.version == 4:
-            return iface  # type: ignore[return-value]
+            return iface
     return None
 
 
-def _host_iface_for(ip: ipaddress.IPv4Address) -> str | None:
+def _host_iface_for(ip: IPAddress) -> str | None:
     """Which node interface routes to the pod (route lookup in this thread's netns, /proc/thread-self)."""
     best: tuple[int, str] | None = None
     with open("/proc/thread-self/net/route") as f:
@@ -47,9 +46,8 @@ def _host_iface_for(ip: ipaddress.IPv4Address) -> str | None:
             name, dst, gw, _fl, _r, _u, _m, mask = line.split()[:8]
             if int(gw, 16):
                 continue
-            d = ipaddress.IPv4Address(int(dst, 16).to_bytes(4, "little"))
-            m = int(mask, 16).bit_count()
-            if ip in ipaddress.ip_network(f"{d}/{m}", strict=False) and (best is None or m > best[0]):
+            m = int(mask, 16).bit_count()  # the kernel prints the address and mask in host (little-endian) order
+            if ip in IPPrefix(IPAddress.from_packed(bytes.fromhex(dst)[::-1]), m) and (best is None or m > best[0]):
                 best = (m, name)
     return best[1] if best else None
 

@@ -41,23 +41,11 @@ from kubenet.api.validation_service import (
     validate_service,
 )
 
-__all__ = ["FieldError", "GoLiteral", "invalid_status", "set_node_port_range", "validate"]
-
-_node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE
-
-
-def set_node_port_range(low: int, high: int) -> None:
-    """The API server's --service-node-port-range (default 30000-32767)."""
-    global _node_port_range
-    _node_port_range = (low, high)
+__all__ = ["FieldError", "GoLiteral", "invalid_status", "validate"]
 
 
 def _pod(obj: dict, old: dict | None) -> list[FieldError]:
     return validate_pod(obj) if old is None else validate_pod_update(obj, old)
-
-
-def _service(obj: dict, old: dict | None) -> list[FieldError]:
-    return validate_service(obj, old, _node_port_range)
 
 
 def _endpoints(obj: dict, old: dict | None) -> list[FieldError]:
@@ -69,7 +57,6 @@ def _endpoints(obj: dict, old: dict | None) -> list[FieldError]:
 
 _VALIDATORS: dict[tuple[str, str], Callable[[dict, dict | None], list[FieldError]]] = {
     ("", "Pod"): _pod,
-    ("", "Service"): _service,
     ("", "Endpoints"): _endpoints,
     ("", "ConfigMap"): validate_config_map,
     ("", "Secret"): validate_secret,
@@ -98,8 +85,12 @@ def _rbac_name(name: str, prefix: bool) -> list[str]:
     return [f"may not contain '{c}'" for c in "/%" if c in name]
 
 
-def validate(kind: Kind, obj: dict, old: dict | None = None) -> list[FieldError]:
-    """All field errors for a create (old is None) or an update (old is the stored object)."""
+def validate(kind: Kind, obj: dict, old: dict | None = None,
+             node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE) -> list[FieldError]:
+    """All field errors for a create (old is None) or an update (old is the stored object). node_port_range:
+    the API server's --service-node-port-range, which a Service's nodePorts must fall in."""
+    if (kind.group, kind.kind) == ("", "Service"):
+        return validate_service(obj, old, node_port_range)
     rule = _VALIDATORS.get((kind.group, kind.kind))
     if rule is not None:
         return rule(obj, old)

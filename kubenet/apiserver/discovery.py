@@ -4,8 +4,7 @@ from __future__ import annotations
 import platform
 
 from kubenet.api.kinds import GROUP_ORDER, Kind, kinds_in
-
-GIT_VERSION = "v1.32.4"  # kubectl's dispatcher picks the kubectl matching the server's minor version
+from kubenet.api.version import GIT_VERSION
 
 # Subresource → (kind, verbs, group, version) as a real server lists them; group/version only when they differ.
 _SUB = {

@@ -17,7 +17,7 @@ import sys
 import threading
 
 from kubenet.api.kinds import KINDS, Kind
-from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.api.version import GIT_VERSION
 
 DEFAULT_CACHE = "/var/lib/kubenet/openapi-cache"
 # Bump when the generator's output changes, so stale caches are rebuilt.

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
-from kubenet.apiserver import errors
+from kubenet.api import errors
+from kubenet.api.errors import StreamError
+from kubenet.api.node_agent import NodeAgent
 from kubenet.apiserver.spdy import RstStatus
 from kubenet.apiserver.spdy_session import MAX_DATA_FRAME, SPDYSession, SPDYStream, StreamClosed
-from kubenet.kubelet.streaming import StreamError
 
 log = logging.getLogger(__name__)
 PROTOCOL = "portforward.k8s.io"
@@ -41,7 +42,7 @@ class _StreamPair:
 class PortForwardSession:
     """Serves one upgraded pods/portforward connection for one Pod."""
 
-    def __init__(self, kubelet, pod: dict):
+    def __init__(self, kubelet: NodeAgent, pod: dict):
         self.kubelet = kubelet
         self.pod = pod
         self.pairs: dict[str, _StreamPair] = {}
@@ -208,7 +209,7 @@ def _offered(request: web.Request, header: str) -> list[str]:
     return [p.strip() for value in request.headers.getall(header, []) for p in value.split(",") if p.strip()]
 
 
-async def serve(request: web.Request, kubelet, pod: dict) -> web.StreamResponse:
+async def serve(request: web.Request, kubelet: NodeAgent, pod: dict) -> web.StreamResponse:
     upgrade = request.headers.get("Upgrade", "").lower()
     session = PortForwardSession(kubelet, pod)
     if upgrade == "websocket":

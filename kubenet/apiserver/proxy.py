@@ -17,8 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
+from kubenet.api import errors
 from kubenet.api.kinds import by_resource
-from kubenet.apiserver import errors, proxy_html, proxy_ws
+from kubenet.apiserver import proxy_html, proxy_ws
 
 PODS, SERVICES, ENDPOINTS = by_resource("", "pods"), by_resource("", "services"), by_resource("", "endpoints")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubenet.api import kinds
+from kubenet.api.errors import APIError
 from kubenet.api.selectors import SelectorError, label_selector_from_object, matches
-from kubenet.apiserver.errors import APIError
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 PRIVILEGED_GROUP = "system:masters"

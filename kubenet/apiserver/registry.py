@@ -5,9 +5,8 @@ strategy, or a kind's own storage such as the events.k8s.io view over core Event
 """
 from __future__ import annotations
 
-from kubenet.api import validation
+from kubenet.api import errors
 from kubenet.api.kinds import Kind
-from kubenet.apiserver import errors
 from kubenet.apiserver.storage import table
 from kubenet.apiserver.storage.generic import GenericStore, Storage, Watch
 from kubenet.apiserver.storage.service import ServiceAllocations
@@ -20,7 +19,6 @@ class Registry:
                  dns_ip: str = "10.96.0.10"):
         self.store = store
         services = ServiceAllocations(service_cidr, node_port_range, dns_ip)
-        validation.set_node_port_range(services.ports.low, services.ports.high)
         self.storages = table.build(store, services)
 
     def storage(self, kind: Kind) -> Storage:

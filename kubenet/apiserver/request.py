@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kubenet.api import kinds
+from kubenet.api import errors, kinds
 from kubenet.api.kinds import Kind
 from kubenet.api.validation_field import go_quote
-from kubenet.apiserver import errors, request_body
+from kubenet.apiserver import request_body
 from kubenet.apiserver.rbac import Attributes
 
 # DeleteOptions as a body decodes it (meta/v1; every group-version serves it).

@@ -11,7 +11,7 @@ import types
 
 from aiohttp import web
 
-from kubenet.api import protobuf, validation
+from kubenet.api import errors, protobuf, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.validation_field import (
     FieldError,
@@ -23,7 +23,7 @@ from kubenet.api.validation_field import (
     required,
     too_long,
 )
-from kubenet.apiserver import errors, typed
+from kubenet.apiserver import typed
 from kubenet.apiserver.body import DecodeError, decode_json, decode_yaml
 
 JSON, YAML, PROTOBUF = "application/json", "application/yaml", "application/vnd.kubernetes.protobuf"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from kubenet.apiserver import errors
+from kubenet.api import errors
 
 VOLUME_PREFIX = "kube-api-access-"
 MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"

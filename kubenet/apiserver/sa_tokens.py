@@ -36,9 +36,9 @@ def ensure_key(pki_dir: Path) -> ec.EllipticCurvePrivateKey:
 
 
 def issue(key: ec.EllipticCurvePrivateKey, namespace: str, service_account: str, pod: dict | None = None,
-          ttl: int = 3607, sa_uid: str = "", audience: str | None = None) -> str:
+          ttl: int = 3607, sa_uid: str = "", audiences: list[str] | None = None) -> str:
     now = int(time.time())
-    claims = {"aud": [audience or AUDIENCE], "exp": now + ttl, "iat": now, "iss": ISSUER, "jti": str(uuid.uuid4()),
+    claims = {"aud": list(audiences or [AUDIENCE]), "exp": now + ttl, "iat": now, "iss": ISSUER, "jti": str(uuid.uuid4()),
               "nbf": now, "sub": f"system:serviceaccount:{namespace}:{service_account}",
               "kubernetes.io": {"namespace": namespace,
                                 "serviceaccount": {"name": service_account, "uid": sa_uid}}}

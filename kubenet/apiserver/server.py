@@ -8,9 +8,10 @@ import ssl
 
 from aiohttp import web
 
+from kubenet.api import errors
 from kubenet.api.kinds import REVIEWS, Kind
 from kubenet.api.validation_field import go_quote
-from kubenet.apiserver import discovery, errors, http_layer, proxy, reviews, sa_tokens, subresources
+from kubenet.apiserver import discovery, http_layer, proxy, reviews, sa_tokens, subresources
 from kubenet.apiserver.http_layer import StatusAppRunner
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
@@ -24,6 +25,7 @@ from kubenet.apiserver.request import (
     wants_table,
 )
 from kubenet.apiserver.request_body import BIG_YAML, check_kind, check_options, query_int, read_object
+from kubenet.apiserver.token_request import TOKEN_REQUEST, TokenIssuer
 from kubenet.apiserver.watch_stream import serve_watch
 
 log = logging.getLogger(__name__)
@@ -38,9 +40,11 @@ class APIServer:
         self.registry = registry
         self.pki = pki
         self.server_address = server_address
-        self.node_agents = node_agents if node_agents is not None else {}  # node name → kubelet (logs, exec)
+        self.node_agents = node_agents if node_agents is not None else {}  # node name → NodeAgent (api/node_agent.py)
         self.tokens = read_tokens(pki) if pki else {}
-        self.sa_public_key = sa_tokens.ensure_key(pki.dir).public_key() if pki else None
+        sa_key = sa_tokens.ensure_key(pki.dir) if pki else None
+        self.sa_public_key = sa_key.public_key() if sa_key else None
+        self.token_issuer = TokenIssuer(sa_key) if sa_key else None  # serviceaccounts/<name>/token
         # Without PKI (an insecure test server) nobody is authenticated, and nothing is authorized: AlwaysAllow.
         self.authorizer = RBACAuthorizer(registry) if pki else None
         self.ready_checks: dict[str, callable] = {}
@@ -310,6 +314,8 @@ class APIServer:
         if t.subresource == "binding" or (t.kind.plural == "bindings"):
             name = t.name or obj.get("metadata", {}).get("name")
             return json_response(subresources.bind_pod(self.registry, t.namespace, name, obj), 201)
+        if t.subresource == "token" and t.kind.plural == "serviceaccounts":
+            return await self._token_request(request, t)
         if t.subresource == "eviction":
             opts = obj.get("deleteOptions") or {}
             self.registry.delete(t.kind, t.namespace, t.name, opts, args["dry_run"])
@@ -319,6 +325,13 @@ class APIServer:
             raise errors.method_not_allowed()
         created = self.registry.create(t.kind, t.namespace, obj, **args)
         return self._with_warnings(self._respond(request, t.kind, created, [created], 201), warnings)
+
+    async def _token_request(self, request: web.Request, t: Target) -> web.Response:
+        body, warnings = await read_object(request, TOKEN_REQUEST, "CreateOptions")
+        if self.token_issuer is None:  # an insecure test server has no signing key
+            raise errors.method_not_allowed()
+        answer = self.token_issuer.create(self.registry, t.namespace, t.name, body)
+        return self._with_warnings(json_response(answer, 201), warnings)
 
     async def _put(self, request: web.Request, t: Target) -> web.Response:
         if not t.name:

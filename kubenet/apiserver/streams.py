@@ -1,5 +1,5 @@
 """pods/log, pods/exec, pods/attach and pods/portforward: the API server's streaming endpoints, proxied to the
-node's kubelet.
+node's agent (kubenet/api/node_agent.py: `server.node_agents`, node name → NodeAgent).
 
 exec and attach speak the WebSocket channel protocol (v5.channel.k8s.io, v4.channel.k8s.io): each binary frame
 starts with a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a Status with the exit code), 4 resize; in v5
@@ -13,8 +13,10 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from kubenet.apiserver import errors, portforward
-from kubenet.kubelet.streaming import StreamError
+from kubenet.api import errors
+from kubenet.api.errors import StreamError
+from kubenet.api.node_agent import ContainerStream, NodeAgent
+from kubenet.apiserver import portforward
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 
@@ -36,14 +38,14 @@ def _pick_container(pod: dict, wanted: str | None) -> str:
                                                           if init else ""))
 
 
-def _kubelet(server, pod: dict):
+def _agent(server, pod: dict) -> NodeAgent:
     node = pod["spec"].get("nodeName")
-    kubelet = server.node_agents.get(node) if node else None
-    if kubelet is None:
+    agent = server.node_agents.get(node) if node else None
+    if agent is None:
         c = pod["spec"]["containers"][0]["name"]
         raise errors.bad_request(f'container "{c}" in pod "{pod["metadata"]["name"]}" is waiting to start: '
                                  "ContainerCreating" if not node else f"node {node} is not reachable")
-    return kubelet
+    return agent
 
 
 def _int(value: str | None) -> int | None:
@@ -58,10 +60,10 @@ def _int(value: str | None) -> int | None:
 async def handle(server, request: web.Request, target) -> web.StreamResponse:
     pod = server.registry.get(target.kind, target.namespace, target.name)
     if target.subresource == "portforward":
-        return await portforward.serve(request, _kubelet(server, pod), pod)
+        return await portforward.serve(request, _agent(server, pod), pod)
     q = request.query
     container = _pick_container(pod, q.get("container"))
-    kubelet = _kubelet(server, pod)
+    kubelet = _agent(server, pod)
     try:
         if target.subresource == "log":
             return await _logs(request, kubelet, pod, container)
@@ -72,9 +74,9 @@ async def handle(server, request: web.Request, target) -> web.StreamResponse:
         raise errors.bad_request(str(exc)) from None
 
 
-async def _logs(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+async def _logs(request: web.Request, kubelet: NodeAgent, pod: dict, container: str) -> web.StreamResponse:
     q = request.query
-    lines = kubelet.logs(pod, container, follow=q.get("follow") == "true", previous=q.get("previous") == "true",
+    lines = await kubelet.logs(pod, container, follow=q.get("follow") == "true", previous=q.get("previous") == "true",
                          tail_lines=_int(q.get("tailLines")), timestamps=q.get("timestamps") == "true",
                          limit_bytes=_int(q.get("limitBytes")))
     resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
@@ -96,7 +98,7 @@ def _exit_status(code: int) -> dict:
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
 
 
-async def _exec(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+async def _exec(request: web.Request, kubelet: NodeAgent, pod: dict, container: str) -> web.StreamResponse:
     q = request.query
     command = q.getall("command", [])
     if not command:
@@ -106,9 +108,9 @@ async def _exec(request: web.Request, kubelet, pod: dict, container: str) -> web
     return await _serve_channels(request, process, use_stdin=q.get("stdin") in ("true", "1"))
 
 
-async def _attach(request: web.Request, kubelet, pod: dict, container: str) -> web.StreamResponse:
+async def _attach(request: web.Request, kubelet: NodeAgent, pod: dict, container: str) -> web.StreamResponse:
     _require_websocket(request, "attach")
-    session = kubelet.attach(pod, container, stdin=request.query.get("stdin") in ("true", "1"))
+    session = await kubelet.attach(pod, container, stdin=request.query.get("stdin") in ("true", "1"))
     return await _serve_channels(request, session, use_stdin=session.stdin)
 
 
@@ -120,7 +122,7 @@ def _require_websocket(request: web.Request, verb: str) -> None:
                                  "(v5.channel.k8s.io / v4.channel.k8s.io)")
 
 
-async def _serve_channels(request: web.Request, stream, use_stdin: bool) -> web.WebSocketResponse:
+async def _serve_channels(request: web.Request, stream: ContainerStream, use_stdin: bool) -> web.WebSocketResponse:
     """Carry a stream (an ExecProcess or an AttachSession) over the WebSocket channel protocol: its output() on
     channels 1/2, channel 0 into write_stdin, 4 into resize, then its exit status on channel 3. When the client
     goes away the stream is hung up (exec: killed; attach: detached)."""

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 
+from kubenet.api import errors
 from kubenet.api import patch as patches
 from kubenet.api.kinds import Kind, by_resource
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch_errors import compact_json, go_value
 from kubenet.api.selectors import selector_string
-from kubenet.apiserver import errors, typed
+from kubenet.apiserver import typed
 from kubenet.apiserver.body import DecodeError, decode_json, decode_yaml
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.request_body import FIND_KIND, unsupported_media_type

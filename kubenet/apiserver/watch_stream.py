@@ -7,8 +7,8 @@ import random
 
 from aiohttp import web
 
+from kubenet.api import errors
 from kubenet.api.kinds import Kind
-from kubenet.apiserver import errors
 from kubenet.apiserver.request import wants_table
 from kubenet.apiserver.request_body import query_int, watch_resource_version
 

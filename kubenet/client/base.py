@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from kubenet.api import kinds
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import Kind
-from kubenet.apiserver.errors import APIError
 
 
 def resolve(resource: str) -> Kind:

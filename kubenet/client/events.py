@@ -6,8 +6,8 @@ import logging
 import time
 import uuid
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import now_rfc3339
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.client.base import Client, resolve
 from kubenet.client.local import PATCH_TYPES
 

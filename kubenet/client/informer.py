@@ -5,7 +5,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.client.base import Client, object_key
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.base import Client, resolve
 
@@ -13,9 +13,10 @@ PATCH_TYPES = {"merge": "application/merge-patch+json", "json": "application/jso
 
 
 class LocalClient(Client):
-    def __init__(self, registry: Registry, field_manager: str = "kubenet"):
+    def __init__(self, registry: Registry, field_manager: str = "kubenet", token_issuer=None):
         self.registry = registry
         self.field_manager = field_manager
+        self.token_issuer = token_issuer  # the API server's TokenIssuer: serviceaccounts/<name>/token
 
     async def get(self, resource, name, namespace=None, subresource=None):
         return self.registry.get(resolve(resource), namespace, name)
@@ -30,6 +31,8 @@ class LocalClient(Client):
         if subresource == "binding":
             from kubenet.apiserver.subresources import bind_pod
             return bind_pod(self.registry, namespace, name or obj["metadata"]["name"], obj)
+        if subresource == "token" and kind.plural == "serviceaccounts" and self.token_issuer is not None:
+            return self.token_issuer.create(self.registry, namespace, name, obj)
         if subresource:
             raise APIError(405, "MethodNotAllowed", f"create of {subresource} is not supported")
         return self.registry.create(kind, namespace, obj)

@@ -3,7 +3,7 @@ the system namespaces, the default RBAC roles and bindings, the `kubernetes` Ser
 cluster DNS (CoreDNS + kube-dns)."""
 from __future__ import annotations
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.client.base import Client
 from kubenet.cluster import bootstrap_policy
 from kubenet.cluster.config import ClusterConfig

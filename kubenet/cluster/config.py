@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from kubenet.kubelet.config import KubeletConfig
+
 DATA_ROOT = Path("/var/lib/kubenet")
 # What the CLI and the supervisor run under: every file a cluster writes is root's alone (the store holds Secrets,
 # pki/ the CA key, pods/ the ServiceAccount tokens), as kubeadm keeps /etc/kubernetes/pki and etcd's data dir.
@@ -83,6 +85,14 @@ class ClusterConfig:
     @property
     def kubernetes_service_ip(self) -> str:
         return str(ipaddress.ip_network(self.service_cidr).network_address + 1)
+
+    def kubelet_config(self, node: str, node_ip: str, node_netns: str | None, control_plane: bool) -> KubeletConfig:
+        """What this cluster tells the kubelet of one of its nodes."""
+        return KubeletConfig(node_name=node, node_ip=node_ip, node_netns=node_netns, root_dir=self.data,
+                             pod_netns_prefix=self.pod_netns_prefix(), cluster_dns=self.dns_ip,
+                             cluster_domain=self.cluster_domain, kubernetes_service_host=self.kubernetes_service_ip,
+                             ca_file=self.data / "pki" / "ca.crt", pod_kubeconfig=self.data / "pod-kubeconfig",
+                             control_plane=control_plane)
 
     @property
     def context(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.api.version import GIT_VERSION
 from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet.static_pods import LOG_ROOT, NAMESPACE, StaticPod
 

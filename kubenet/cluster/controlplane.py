@@ -9,15 +9,15 @@ import logging
 import threading
 from pathlib import Path
 
+from kubenet.api.version import GIT_VERSION
 from kubenet.apiserver import openapi, sa_tokens
-from kubenet.apiserver.discovery import GIT_VERSION
 from kubenet.apiserver.pki import PKI, ensure_pki, kubeconfig, write_kubeconfig
 from kubenet.apiserver.registry import Registry
 from kubenet.apiserver.server import APIServer
 from kubenet.client.local import LocalClient
 from kubenet.cluster.bootstrap import bootstrap
 from kubenet.cluster.config import ClusterConfig, private_dir
-from kubenet.controllers import loadbalancer, nodeipam, rootcacertpublisher
+from kubenet.controllers.context import ControllerContext
 from kubenet.controllers.manager import ControllerManager
 from kubenet.scheduler.scheduler import Scheduler
 from kubenet.store import SQLiteStore
@@ -41,7 +41,7 @@ class ControlPlane:
         c = self.config
         private_dir(c.data)
         self.pki = cluster_pki(c)
-        self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs the tokens kubelets mount into Pods
+        self.sa_key = sa_tokens.ensure_key(self.pki.dir)  # signs ServiceAccount tokens (TokenRequest, in the API server)
         openapi.set_cache_dir(str(c.data / "openapi"))  # generated on first use; goes with the cluster
         write_kubeconfig(c.admin_kubeconfig, kubeconfig(self.pki, c.name, f"https://127.0.0.1:{c.api_port}"))
         self.store = SQLiteStore(str(c.data / "store.db"))
@@ -51,12 +51,11 @@ class ControlPlane:
         await self.apiserver.start(self.hosts, c.api_port)
         logging.getLogger("kubenet.apiserver").info("Serving securely on %s", ", ".join(
             f"{h}:{c.api_port}" for h in self.hosts))
-        self.client = LocalClient(self.registry)
+        self.client = LocalClient(self.registry, token_issuer=self.apiserver.token_issuer)
         await bootstrap(self.client, c, with_dns=with_dns)
-        nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
-        loadbalancer.LoadBalancerController.pool_range = c.lb_range
-        rootcacertpublisher.RootCACertPublisher.root_ca = self.pki.ca_cert.read_text()
-        self.controllers = ControllerManager(self.client)
+        self.controllers = ControllerManager(self.client, context=ControllerContext(
+            cluster_cidr=c.pod_cidr, service_cidr=c.service_cidr, cluster_domain=c.cluster_domain, lb_pool=c.lb_range,
+            root_ca=self.pki.ca_cert.read_text()))
         self.controllers.start()
         logging.getLogger("kubenet.controllers").info("Started controllers: %s", ", ".join(
             c.name for c in self.controllers.controllers))

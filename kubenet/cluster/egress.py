@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.cluster.config import ClusterConfig
 
 IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"

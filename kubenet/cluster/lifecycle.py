@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cni.hostlocal import LeaseStore
+from kubenet import kernel
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
-from kubenet.cluster import control_plane_pods, kernel
+from kubenet.cluster import control_plane_pods
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import DATA_ROOT, ClusterConfig
 from kubenet.cluster.monitor import EXIT_FILE

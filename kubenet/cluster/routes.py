@@ -12,8 +12,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from kubenet import kernel
 from kubenet.client.informer import Informer
-from kubenet.cluster import kernel
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 
 log = logging.getLogger(__name__)

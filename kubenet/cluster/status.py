@@ -11,7 +11,7 @@ import http.client
 import json
 import ssl
 
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.health import dns_query_answers, node_ready

@@ -97,8 +97,7 @@ class Supervisor:
         self.tasks.append(asyncio.create_task(router.run(), name="routes"))
         self.nodeports = LocalhostNodePorts(services, slices, [n.ip for n in self.nodes])
         for i, node in enumerate(self.nodes):
-            self.kubelets[node.name] = Kubelet(client, c, node.name, node.ip, node.netns, control_plane=(i == 0),
-                                               sa_key=self.plane.sa_key,
+            self.kubelets[node.name] = Kubelet(client, c.kubelet_config(node.name, node.ip, node.netns, i == 0),
                                                static_pods=self.static_pods if i == 0 else None)
             self.proxies.append(KubeProxy(node.name, node.ip, c.pod_cidr, node.netns, services, slices,
                                           c.proxy_mode))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from kubenet.cluster import egress, kernel
+from kubenet import kernel
+from kubenet.cluster import egress
 from kubenet.cluster.config import ClusterConfig
 
 

@@ -5,12 +5,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
 from kubenet.client.workqueue import WorkQueue
+from kubenet.controllers.context import ControllerContext
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,12 @@ class Informers:
 class Controller:
     name = "controller"
     workers = 2
+
+    @classmethod
+    def from_context(cls, client: Client, informers: Informers, context: ControllerContext) -> Controller:
+        """The controller as the manager starts it (upstream's per-controller start function): a controller
+        that is configured overrides this to take its settings from the context."""
+        return cls(client, informers)
 
     def __init__(self, client: Client, informers: Informers):
         self.client = client

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 
 

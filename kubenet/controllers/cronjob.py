@@ -12,8 +12,8 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_ref, parse_time
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

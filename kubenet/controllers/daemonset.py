@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 import math
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import logging
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.controllers import deployment_util as du
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager

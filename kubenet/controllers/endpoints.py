@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 import json
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.selectors import matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

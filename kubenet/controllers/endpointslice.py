@@ -11,9 +11,9 @@ import copy
 import ipaddress
 import json
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_ref, now_rfc3339
 from kubenet.api.selectors import label_selector_from_object, matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

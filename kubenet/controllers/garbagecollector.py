@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 import logging
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_kind
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.controllers.base import Controller, Informers
 

@@ -13,9 +13,9 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref, parse_time
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

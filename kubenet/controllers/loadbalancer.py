@@ -5,17 +5,22 @@ from __future__ import annotations
 import ipaddress
 
 from kubenet.controllers.base import Controller
+from kubenet.controllers.context import ControllerContext
 
 
 class LoadBalancerController(Controller):
     name = "service-lb"
     workers = 1
-    pool_range = "172.18.255.200-172.18.255.250"
 
-    def __init__(self, client, informers):
+    def __init__(self, client, informers, pool_range: str = "172.18.255.200-172.18.255.250"):
         super().__init__(client, informers)
+        self.pool_range = pool_range
         self.services = informers.get("services")
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
+
+    @classmethod
+    def from_context(cls, client, informers, context: ControllerContext) -> LoadBalancerController:
+        return cls(client, informers, context.lb_pool)
 
     def pool(self) -> list[str]:
         first, last = (int(ipaddress.ip_address(x)) for x in self.pool_range.split("-"))

@@ -7,6 +7,7 @@ import logging
 
 from kubenet.client.base import Client
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.context import ControllerContext
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,14 @@ def available_controllers() -> list[type[Controller]]:
 
 
 class ControllerManager:
-    def __init__(self, client: Client, only: list[str] | None = None):
+    def __init__(self, client: Client, only: list[str] | None = None, context: ControllerContext | None = None):
         self.client = client
+        self.context = context or ControllerContext()
         self.informers = Informers(client)
         classes = available_controllers()
         if only is not None:
             classes = [c for c in classes if c.name in only]
-        self.controllers = [cls(client, self.informers) for cls in classes]
+        self.controllers = [cls.from_context(client, self.informers, self.context) for cls in classes]
         self._tasks: list[asyncio.Task] = []
 
     def start(self) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import logging
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import STORED
 from kubenet.api.meta import now_rfc3339
-from kubenet.apiserver.errors import APIError
 from kubenet.controllers.base import Controller, Informers
 
 log = logging.getLogger(__name__)

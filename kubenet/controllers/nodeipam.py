@@ -4,19 +4,24 @@ from __future__ import annotations
 import ipaddress
 
 from kubenet.controllers.base import Controller
+from kubenet.controllers.context import ControllerContext
 
 
 class NodeIPAMController(Controller):
     name = "node-ipam"
     workers = 1
-    pod_cidr = "10.244.0.0/16"
-    node_mask = 24
 
-    def __init__(self, client, informers):
+    def __init__(self, client, informers, cluster_cidr: str = "10.244.0.0/16", node_mask: int = 24):
         super().__init__(client, informers)
+        self.pod_cidr = cluster_cidr
+        self.node_mask = node_mask
         self.nodes = informers.get("nodes")
         self.assigned: set[str] = set()
         self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
+
+    @classmethod
+    def from_context(cls, client, informers, context: ControllerContext) -> NodeIPAMController:
+        return cls(client, informers, context.cluster_cidr, context.node_cidr_mask_size)
 
     def _taken(self) -> set[str]:
         # The cache lags our own writes, so what we assigned is remembered too (the range allocator's bitmap).

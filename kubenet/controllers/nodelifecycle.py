@@ -15,8 +15,8 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import parse_time
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

@@ -16,9 +16,9 @@ import datetime as dt
 import logging
 import random
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_time
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

@@ -7,8 +7,9 @@ alone, as upstream does.
 """
 from __future__ import annotations
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.context import ControllerContext
 
 CONFIGMAP_NAME = "kube-root-ca.crt"
 DESCRIPTION_ANNOTATION = "kubernetes.io/description"
@@ -20,15 +21,18 @@ DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserv
 class RootCACertPublisher(Controller):
     name = "root-ca-cert-publisher"
     workers = 1
-    root_ca: str | None = None  # the cluster CA PEM; the control plane sets it before the manager starts
 
     def __init__(self, client, informers: Informers, root_ca: str | None = None):
         super().__init__(client, informers)
-        self.root_ca = root_ca if root_ca is not None else type(self).root_ca  # this plane's CA, read once
+        self.root_ca = root_ca  # the cluster CA PEM (None: nothing to publish)
         self.namespaces = informers.get("namespaces")
         self.configmaps = informers.get("configmaps")
         self.namespaces.add_handlers(self.enqueue, lambda old, new: self.enqueue(new))
         self.configmaps.add_handlers(None, lambda old, new: self._on_configmap(new), self._on_configmap)
+
+    @classmethod
+    def from_context(cls, client, informers: Informers, context: ControllerContext) -> RootCACertPublisher:
+        return cls(client, informers, context.root_ca)
 
     @property
     def component(self) -> str:

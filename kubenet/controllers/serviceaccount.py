@@ -5,7 +5,7 @@ alone (the API server would refuse the create anyway).
 """
 from __future__ import annotations
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.base import Controller, Informers
 
 DEFAULT = "default"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 import re
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers

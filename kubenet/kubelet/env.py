@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 
 _VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
@@ -27,12 +27,12 @@ def pod_field_value(pod: dict, path: str, pod_ip: str, node_ip: str) -> str:
 
 async def container_env(kubelet, pod: dict, container: dict, pod_ip: str) -> dict[str, str]:
     env: dict[str, str] = {
-        "KUBERNETES_SERVICE_HOST": kubelet.config.kubernetes_service_ip, "KUBERNETES_SERVICE_PORT": "443",
-        "KUBERNETES_SERVICE_PORT_HTTPS": "443", "KUBERNETES_PORT": f"tcp://{kubelet.config.kubernetes_service_ip}:443",
-        "KUBERNETES_PORT_443_TCP": f"tcp://{kubelet.config.kubernetes_service_ip}:443",
+        "KUBERNETES_SERVICE_HOST": kubelet.config.kubernetes_service_host, "KUBERNETES_SERVICE_PORT": "443",
+        "KUBERNETES_SERVICE_PORT_HTTPS": "443", "KUBERNETES_PORT": f"tcp://{kubelet.config.kubernetes_service_host}:443",
+        "KUBERNETES_PORT_443_TCP": f"tcp://{kubelet.config.kubernetes_service_host}:443",
         "KUBERNETES_PORT_443_TCP_PROTO": "tcp", "KUBERNETES_PORT_443_TCP_PORT": "443",
-        "KUBERNETES_PORT_443_TCP_ADDR": kubelet.config.kubernetes_service_ip,
-        "KUBENET_KUBECONFIG": str(kubelet.config.data / "pod-kubeconfig"),
+        "KUBERNETES_PORT_443_TCP_ADDR": kubelet.config.kubernetes_service_host,
+        "KUBENET_KUBECONFIG": str(kubelet.config.pod_kubeconfig),
     }
     for source in container.get("envFrom") or []:
         prefix = source.get("prefix", "")

@@ -6,22 +6,22 @@ import logging
 import os
 import platform
 import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from kubenet.api.errors import APIError, StreamError
 from kubenet.api.meta import now_micro, now_rfc3339
-from kubenet.apiserver import sa_tokens
-from kubenet.apiserver.discovery import GIT_VERSION
-from kubenet.apiserver.errors import APIError
+from kubenet.api.version import GIT_VERSION
 from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
-from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet import projected
+from kubenet.kubelet.config import KubeletConfig
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
 from kubenet.kubelet.env import container_env
 from kubenet.kubelet.pod_worker import PodWorker, container_env_defaults
 from kubenet.kubelet.static_pods import StaticPods, is_mirror_pod
-from kubenet.kubelet.streaming import AttachSession, ExecProcess, StreamError, read_logs
+from kubenet.kubelet.streaming import AttachSession, ExecProcess, read_logs
 from kubenet.kubelet.tokens import TOKEN_TTL_SECONDS, TokenRefreshers
 
 log = logging.getLogger(__name__)
@@ -31,20 +31,18 @@ HOUSEKEEPING_PERIOD = 10.0
 
 
 class Kubelet:
-    def __init__(self, client: Client, config: ClusterConfig, node_name: str, node_ip: str, node_netns: str,
-                 control_plane: bool = False, sa_key=None, static_pods: StaticPods | None = None):
+    def __init__(self, client: Client, config: KubeletConfig, static_pods: StaticPods | None = None):
         self.client = client
         self.config = config
-        self.node_name = node_name
-        self.node_ip = node_ip
-        self.node_netns = node_netns
-        self.control_plane = control_plane
-        self.sa_key = sa_key  # signs the ServiceAccount tokens mounted into Pods
+        self.node_name = config.node_name
+        self.node_ip = config.node_ip
+        self.node_netns = config.node_netns
+        self.control_plane = config.control_plane
         self.static_pods = static_pods  # the control-plane node's: only their mirror Pods are posted here
         self.pod_cidr: str | None = None
         self.workers: dict[str, PodWorker] = {}  # by Pod UID
-        self.recorder = EventRecorder(client, "kubelet", node_name)
-        self.pods = Informer(client, "pods", field_selector=f"spec.nodeName={node_name}")
+        self.recorder = EventRecorder(client, "kubelet", self.node_name)
+        self.pods = Informer(client, "pods", field_selector=f"spec.nodeName={self.node_name}")
         self.node_resolv = self._node_resolv()
         self._tasks: list[asyncio.Task] = []
         self._event_tasks: set[asyncio.Task] = set()
@@ -57,12 +55,12 @@ class Kubelet:
         except OSError:
             conf = ResolvConf()
         # The cluster DNS forwards to these; never to itself.
-        conf.nameservers = [n for n in conf.nameservers if n != self.config.dns_ip]
+        conf.nameservers = [n for n in conf.nameservers if n != self.config.cluster_dns]
         return conf
 
     @property
     def cni_conflist(self) -> dict:
-        node_dir = self.config.data / "nodes" / self.node_name
+        node_dir = self.config.root_dir / "nodes" / self.node_name
         return {"cniVersion": "1.1.0", "name": "kubenet", "plugins": [
             {"type": "kubenet-bridge", "bridge": "cni0", "isGateway": True, "isDefaultGateway": True,
              "hairpinMode": True, "ipMasq": False, "mtu": 1500,
@@ -206,7 +204,7 @@ class Kubelet:
 
     # --- the Pod's files on the node --------------------------------------------------------------------------
     def pod_dir(self, pod: dict) -> Path:
-        return self.config.data / "pods" / pod["metadata"]["uid"]
+        return self.config.root_dir / "pods" / pod["metadata"]["uid"]
 
     def remove_pod_dir(self, pod: dict) -> None:
         self.token_refreshers.stop(pod["metadata"]["uid"])
@@ -215,16 +213,14 @@ class Kubelet:
     async def projected_volume_mounts(self, pod: dict) -> list[tuple[Path, str]]:
         """Write the Pod's ServiceAccount token volumes (kube-api-access-*: token, ca.crt, namespace, as its spec
         projects them) and return (directory, mountPath) pairs for the sandbox to bind-mount read-only."""
-        if self.sa_key is None:
-            return []
         mounts: list[tuple[Path, str]] = []
         for volume in projected.token_volumes(pod):
             directory = projected.volume_dir(self.pod_dir(pod), volume)
             files = await projected.projected_files(self, pod, volume)
             token = volume.token_source
-            issue = await self._token_issuer(pod, token)
+            issue = self._token_issuer(pod, token)
             token_path = token.get("path") or "token"
-            files[token_path] = issue().encode()
+            files[token_path] = (await issue()).encode()
             # File creation costs ~1 ms each on this disk (more under load): a thread keeps it off the event loop.
             await asyncio.to_thread(projected.write_files, directory, files)
             # Like the kubelet's projected token: rewritten at 80 % of its lifetime for as long as the Pod runs.
@@ -233,21 +229,27 @@ class Kubelet:
             mounts += [(directory, path) for path in volume.mount_paths]
         return mounts
 
-    async def _token_issuer(self, pod: dict, source: dict):
-        """A function that issues the Pod's bound token for a serviceAccountToken projection (TokenRequest)."""
+    def _token_issuer(self, pod: dict, source: dict) -> Callable[[], Awaitable[str]]:
+        """A coroutine function that fetches the Pod's bound token for a serviceAccountToken projection through the
+        TokenRequest API, as the kubelet's token manager does (pkg/kubelet/token): the API server signs it."""
         name = pod["spec"].get("serviceAccountName") or "default"
         namespace = pod["metadata"]["namespace"]
-        sa_uid = ""
-        try:
-            sa_uid = (await self.client.get("serviceaccounts", name, namespace))["metadata"].get("uid", "")
-        except APIError as exc:
-            if exc.code != 404:
-                raise
-        ttl = int(source.get("expirationSeconds") or TOKEN_TTL_SECONDS)
-        audience = source.get("audience")
-        return lambda: sa_tokens.issue(self.sa_key, namespace, name, pod, sa_uid=sa_uid, ttl=ttl, audience=audience)
+        request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                   "spec": {"audiences": [source["audience"]] if source.get("audience") else [],
+                            "expirationSeconds": int(source.get("expirationSeconds") or TOKEN_TTL_SECONDS),
+                            "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": pod["metadata"]["name"],
+                                               "uid": pod["metadata"]["uid"]}}}
 
-    # --- streaming (what the API server's pods/log, pods/exec and pods/attach reach) ------------------------
+        async def issue() -> str:
+            try:
+                answer = await self.client.create("serviceaccounts", request, namespace, subresource="token",
+                                                  name=name)
+            except APIError as exc:  # the sandbox is retried with back-off, as after a failed mount
+                raise RuntimeError(f"failed to fetch token: {exc.message}") from None
+            return answer["status"]["token"]
+        return issue
+
+    # --- the node-agent protocol (kubenet/api/node_agent.py): what pods/log, exec, attach, portforward reach ---
     def _container(self, pod: dict, container: str) -> tuple[PodWorker, object]:
         if is_mirror_pod(pod):  # the component runs inside the supervisor: there is no container to enter
             raise StreamError(f'unable to upgrade connection: container not found ("{container}")')
@@ -261,8 +263,9 @@ class Kubelet:
                               f"{waiting}")
         return worker, state
 
-    def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
-             tail_lines: int | None = None, timestamps: bool = False, limit_bytes: int | None = None):
+    async def logs(self, pod: dict, container: str, follow: bool = False, previous: bool = False,
+                   tail_lines: int | None = None, timestamps: bool = False,
+                   limit_bytes: int | None = None) -> AsyncIterator[bytes]:
         if is_mirror_pod(pod) and self.static_pods is not None:
             try:
                 return self.static_pods.logs(pod, container, follow, previous, tail_lines, timestamps, limit_bytes)
@@ -292,7 +295,7 @@ class Kubelet:
         await process.start()
         return process
 
-    def attach(self, pod: dict, container: str, stdin: bool) -> AttachSession:
+    async def attach(self, pod: dict, container: str, stdin: bool) -> AttachSession:
         """A client attached to the running container's own stdio (not a new process, unlike exec)."""
         _, state = self._container(pod, container)
         if not state.process.running:

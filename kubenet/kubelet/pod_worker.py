@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from cni.errors import CNIError
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.kubelet import probes, recovery
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.dns import pod_hosts_file, pod_resolv_conf
@@ -139,7 +139,7 @@ class PodWorker:
         host_network = bool(pod["spec"].get("hostNetwork"))
         # A hostNetwork Pod shares the node's network, so its hostname is the node's, as on a real node.
         hostname = k.node_name if host_network else (pod["spec"].get("hostname") or pod["metadata"]["name"])[:63]
-        sandbox = PodSandbox(netns=k.config.pod_netns_prefix() + self.uid.replace("-", "")[:12],
+        sandbox = PodSandbox(netns=k.config.pod_netns_prefix + self.uid.replace("-", "")[:12],
                              node_netns=k.node_netns, hostname=hostname, conflist=k.cni_conflist,
                              container_id=hashlib.sha256(self.uid.encode()).hexdigest()[:32],
                              host_network=host_network, ip=k.node_ip if host_network else "")
@@ -148,7 +148,7 @@ class PodWorker:
                  for c in pod["spec"].get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")]
         await sandbox.create_network(ports)
         try:
-            resolv = pod_resolv_conf(pod, k.node_resolv, k.config.dns_ip, k.config.cluster_domain).render()
+            resolv = pod_resolv_conf(pod, k.node_resolv, k.config.cluster_dns, k.config.cluster_domain).render()
             # Off the event loop: creating files costs ~1 ms each on this disk, more under load.
             await asyncio.to_thread(sandbox.write_files, resolv,
                                     pod_hosts_file(pod, sandbox.ip, k.config.cluster_domain))

@@ -21,7 +21,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from kubenet.apiserver.discovery import GIT_VERSION
+from kubenet.api.version import GIT_VERSION
 from kubenet.kubelet.spawn import with_pod_umask
 
 log = logging.getLogger(__name__)

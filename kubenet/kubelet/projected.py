@@ -70,7 +70,7 @@ async def projected_files(kubelet, pod: dict, volume: TokenVolume) -> dict[str, 
 
 
 async def _config_map_data(kubelet, namespace: str, ref: dict) -> dict[str, str]:
-    from kubenet.apiserver.errors import APIError
+    from kubenet.api.errors import APIError
     try:
         return dict((await kubelet.client.get("configmaps", ref.get("name"), namespace)).get("data") or {})
     except APIError as exc:
@@ -78,7 +78,7 @@ async def _config_map_data(kubelet, namespace: str, ref: dict) -> dict[str, str]
             raise
     if ref.get("name") == ROOT_CA_CONFIGMAP:
         # The root-CA publisher has not reached this namespace yet; it would publish exactly this file.
-        return {"ca.crt": (kubelet.config.data / "pki" / "ca.crt").read_text()}
+        return {"ca.crt": kubelet.config.ca_file.read_text()}
     if ref.get("optional"):
         return {}
     raise FileNotFoundError(f'configmap "{ref.get("name")}" not found')

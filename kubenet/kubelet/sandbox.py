@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cni import api as cni_api
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.kubelet import spawn
 
 # The pause process: hostname; a Pod-private /run (tmpfs), then each projected volume bound read-only at its

@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import now_micro, now_rfc3339
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.kubelet.logs import CRILineSplitter, read_logs
 

@@ -15,11 +15,7 @@ from collections.abc import AsyncIterator
 from kubenet.kubelet.logs import read_logs
 from kubenet.kubelet.spawn import with_pod_umask
 
-__all__ = ["AttachSession", "ExecProcess", "PtyReader", "StreamError", "read_logs"]  # kubelet.py imports read_logs
-
-
-class StreamError(Exception):
-    """A user-facing error (the API server answers it as a 400 BadRequest)."""
+__all__ = ["AttachSession", "ExecProcess", "PtyReader", "read_logs"]  # kubelet.py imports read_logs
 
 
 # --- ptys ---------------------------------------------------------------------------------------------------

@@ -7,12 +7,12 @@ import asyncio
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-TOKEN_TTL_SECONDS = 3607  # the kubelet's default expirationSeconds for kube-api-access-* (sa_tokens.issue's ttl)
+TOKEN_TTL_SECONDS = 3607  # the kubelet's default expirationSeconds for kube-api-access-* (the TokenRequest's expirationSeconds)
 REFRESH_FRACTION = 0.8
 RETRY_SECONDS = 10.0
 # The projected volume's defaultMode is 0644, but on a real node only root can enter the volume's directory under
@@ -20,9 +20,9 @@ RETRY_SECONDS = 10.0
 TOKEN_FILE_MODE = 0o600
 
 
-async def refresh_token_file(directory: Path, issue: Callable[[], str], filename: str = "token") -> None:
+async def refresh_token_file(directory: Path, issue: Callable[[], Awaitable[str]], filename: str = "token") -> None:
     """Write a newly issued token to <directory>/<filename>: a temporary file beside it, then a rename."""
-    token = issue()
+    token = await issue()
     await asyncio.to_thread(_write_atomically, Path(directory) / filename, token)
 
 
@@ -38,7 +38,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-async def keep_token_fresh(directory: Path, issue: Callable[[], str], ttl: float, filename: str = "token") -> None:
+async def keep_token_fresh(directory: Path, issue: Callable[[], Awaitable[str]], ttl: float, filename: str = "token") -> None:
     """Refresh the token at 80% of ttl (counted from now: the first token was just written), until cancelled or
     until the volume directory is gone (the Pod was removed). A failed refresh is logged and retried sooner."""
     delay = ttl * REFRESH_FRACTION
@@ -62,7 +62,7 @@ class TokenRefreshers:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task] = {}
 
-    def start(self, pod_uid: str, directory: Path, issue: Callable[[], str], ttl: float = TOKEN_TTL_SECONDS,
+    def start(self, pod_uid: str, directory: Path, issue: Callable[[], Awaitable[str]], ttl: float = TOKEN_TTL_SECONDS,
               filename: str = "token") -> None:
         self.stop(pod_uid)
         task = asyncio.create_task(keep_token_fresh(directory, issue, ttl, filename), name=f"token-refresh-{pod_uid}")

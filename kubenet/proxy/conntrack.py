@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kubenet.proxy.netns_exec import NetnsExec
+from kubenet.kernel.netns_exec import NetnsExec
 from kubenet.proxy.tracker import EndpointsMap, ServiceMap
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubenet.kernel.netns_exec import CommandError, NetnsExec
 from kubenet.proxy import conntrack, hashing
 from kubenet.proxy.iptables_rules import (
     FILTER_TOP_CHAINS,
@@ -40,7 +41,6 @@ from kubenet.proxy.iptables_rules import (
     is_large_cluster,
     render_restore,
 )
-from kubenet.proxy.netns_exec import CommandError, NetnsExec
 from kubenet.proxy.tracker import ProxyState, ServiceMap
 
 log = logging.getLogger(__name__)

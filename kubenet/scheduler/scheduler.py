@@ -14,8 +14,8 @@ import copy
 import logging
 import random
 
+from kubenet.api.errors import APIError
 from kubenet.api.meta import now_rfc3339
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer

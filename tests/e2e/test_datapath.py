@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.proxy.hashing import service_chain
 from kubenet.proxy.serviceport import ServicePortName
 from tests.e2e.conftest import wait_for

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.cluster.cgroups import CANDIDATES, ClusterCgroup
 from tests.e2e.conftest import wait_for
 

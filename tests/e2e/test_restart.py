@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.client.http import HTTPClient
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.controlplane import ControlPlane

@@ -126,6 +126,22 @@ def test_the_launcher_runs_isolated_and_python_m_cni_works_too(node, ours):
     assert "1.1.0" in exec_plugin(module, "VERSION", {"cniVersion": "1.1.0"}).out["supportedVersions"]
 
 
+def test_add_and_del_run_without_ctypes_ipaddress_or_os(node, ours):
+    # What a run imports while it works, not only at start-up (tests/unit/test_cni_startup.py): each of these
+    # once cost an ADD a millisecond or so (cni/ipnet.py, cni/netns.py, cni/main.py say why).
+    node_ns, (pod, _), data_dir = node
+    conf = dict(bridge_conf(data_dir), ipMasq=False, hairpinMode=False)
+    traced = [sys.executable, "-IS", "-X", "importtime", ours[0]]
+    for command in ("ADD", "DEL"):
+        done = run(traced, command, conf, node_ns, pod)
+        assert done.code == 0, (done.out, done.stderr)
+        imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+        assert "cni.bridge" in imported and "cni.netlink" in imported
+        assert not imported & {"ctypes", "ipaddress", "functools", "collections", "os", "threading", "subprocess",
+                               "struct", "cni.iptables"}, \
+            (command, sorted(imported))
+
+
 def test_errors_come_as_json_with_spec_codes(node, ours):
     node_ns, (pod, _), data_dir = node
     conf = bridge_conf(data_dir)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from kubenet.cluster import kernel
+from kubenet import kernel
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.routes import Router
 from kubenet.cluster.topology import HostBridge, NodeNetwork

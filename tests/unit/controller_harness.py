@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
 from kubenet.controllers.base import Informers

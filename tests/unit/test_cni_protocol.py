@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
 import os
 
@@ -10,6 +9,7 @@ import pytest
 
 from cni import hostlocal, iptables
 from cni.errors import CNIError
+from cni.ipnet import IPAddress, IPPrefix
 from cni.main import run
 from cni.spec import convert_result, invocation_from_env
 
@@ -89,7 +89,7 @@ def test_host_local_layout_round_robin_and_release(tmp_path):
         hostlocal.allocate(cfg, "c1", "eth0")
     assert dup.value.code == 102
     assert hostlocal.allocate(cfg, "c2", "eth0")["ips"][0]["address"] == "10.9.0.3/29"
-    assert hostlocal.release(cfg, "c1", "eth0") == [ipaddress.ip_address("10.9.0.2")]
+    assert hostlocal.release(cfg, "c1", "eth0") == [IPAddress.parse("10.9.0.2")]
     assert hostlocal.release(cfg, "c1", "eth0") == []  # DEL of an unknown ID succeeds
     # round robin: the freed .2 is not handed out before the rest of the range
     assert [hostlocal.allocate(cfg, f"d{i}", "eth0")["ips"][0]["address"] for i in range(4)] == \
@@ -103,8 +103,21 @@ def test_host_local_layout_round_robin_and_release(tmp_path):
     assert sorted(os.listdir(store)) == ["10.9.0.4", "last_reserved_ip.0", "lock"]
 
 
+def test_last_reserved_ip_is_exactly_the_last_address_when_it_gets_shorter(tmp_path):
+    cfg = hostlocal.parse_ipam_config("net", {"type": "host-local", "dataDir": str(tmp_path), "ranges": [
+        [{"subnet": "10.9.0.0/24", "rangeStart": "10.9.0.8", "rangeEnd": "10.9.0.10"}]]})
+    for i in range(3):
+        hostlocal.allocate(cfg, f"c{i}", "eth0")
+    last = tmp_path / "net" / "last_reserved_ip.0"
+    assert last.read_bytes() == b"10.9.0.10"
+    hostlocal.release(cfg, "c0", "eth0")
+    assert hostlocal.allocate(cfg, "c3", "eth0")["ips"][0]["address"] == "10.9.0.8/24"  # wrapped around
+    assert last.read_bytes() == b"10.9.0.8"
+    assert (tmp_path / "net" / "10.9.0.8").read_bytes() == b"c3\r\neth0"
+
+
 def test_masquerade_rules_read_like_the_reference():
-    pod = ipaddress.ip_interface("10.244.1.2/24")
+    pod = IPPrefix.parse("10.244.1.2/24")
     lines = iptables.masq_add_rules(pod, "CNI-x", iptables.comment("test", "1234"))
     assert lines[-1] == '-A POSTROUTING -s 10.244.1.2/32 -m comment --comment "name: \\"test\\" id: \\"1234\\"" -j CNI-x'
     nat = iptables.NatTable.parse("*nat\n:POSTROUTING ACCEPT [0:0]\n:CNI-x - [0:0]\n" + "\n".join(lines[1:]) + "\nCOMMIT\n")
@@ -117,7 +130,7 @@ def test_masquerade_rules_read_like_the_reference():
 def test_portmap_rules_group_ports_per_protocol():
     nat = iptables.NatTable({"PREROUTING", "OUTPUT", "POSTROUTING"}, [])
     maps = [iptables.PortMapping(8080, 80), iptables.PortMapping(5353, 53, "udp", "10.0.0.1")]
-    lines = iptables.portmap_add_rules(nat, "test", "1234", ipaddress.ip_interface("10.244.1.2/24"), maps)
+    lines = iptables.portmap_add_rules(nat, "test", "1234", IPPrefix.parse("10.244.1.2/24"), maps)
     chain = "CNI-DN-2bbe0c48b91a7d1b8a675"
     assert f"-A {chain} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.244.1.2:80" in lines
     assert f"-A {chain} -s 10.244.1.0/24 -d 10.0.0.1/32 -p udp -m udp --dport 5353 -j CNI-HOSTPORT-SETMARK" in lines

@@ -3,6 +3,7 @@ imports (no site, nothing heavy, nothing outside the standard library and cni/),
 from __future__ import annotations
 
 import ast
+import errno
 import importlib.util
 import json
 import math
@@ -12,15 +13,16 @@ import sys
 
 import pytest
 
-from cni import jsonio
+from cni import jsonio, netns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAUNCHER = os.path.join(ROOT, "bin", "kubenet-cni")
-# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors), is loaded only where
-# it is used (ctypes and threading for a netns, subprocess for iptables), or is not stdlib.
+# Each of these once cost a plugin run milliseconds (re/enum, inspect/ast/dis, selectors, ipaddress with functools
+# and collections, os with _collections_abc), is loaded only where it is used (threading for a netns in-process,
+# subprocess for iptables), or is not stdlib.
 HEAVY = {"typing", "dataclasses", "inspect", "ast", "re", "enum", "json", "socket", "selectors", "subprocess",
          "contextlib", "importlib", "warnings", "ctypes", "threading", "site", "kubenet", "yaml", "aiohttp",
-         "pathlib"}
+         "pathlib", "ipaddress", "functools", "collections", "os"}
 
 
 def build_scripts():
@@ -104,3 +106,16 @@ def test_jsonio_takes_json_special_cases_and_raises_what_json_raises():
     with pytest.raises(ValueError, match="Circular reference"):
         jsonio.dumps(loop)
     assert jsonio.dumps({"x": [1]}) == '{"x": [1]}'  # an encoder that failed leaves nothing behind
+
+
+def test_libc_calls_through_the_ctypes_c_module_return_ints_and_errno(tmp_path):
+    assert netns._libc_function("getpid")() == os.getpid()
+    plain = tmp_path / "not-a-netns"
+    plain.write_text("")
+    fd = os.open(plain, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError) as not_a_netns:  # a file that is no namespace: setns(2) answers EINVAL
+            netns.setns(fd)
+    finally:
+        os.close(fd)
+    assert not_a_netns.value.errno == errno.EINVAL and "Invalid argument" in str(not_a_netns.value)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch
 from kubenet.controllers.job import JobController
 from kubenet.controllers.replicaset import ReplicaSetController

@@ -6,7 +6,7 @@ import contextlib
 import copy
 import re
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.deployment import DeploymentController
 from kubenet.controllers.deployment_util import REVISION, compute_hash, max_surge, max_unavailable, safe_encode
 from kubenet.controllers.replicaset import ReplicaSetController

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.controllers.garbagecollector import GarbageCollector
 from kubenet.controllers.namespace import NamespaceController
 from kubenet.controllers.replicaset import ReplicaSetController

@@ -8,9 +8,9 @@ import pytest
 
 from kubenet.api import tables, validation
 from kubenet.api.defaults import apply_defaults
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_resource
 from kubenet.apiserver import subresources
-from kubenet.apiserver.errors import APIError
 from kubenet.controllers.replication import ReplicationManager
 from tests.unit.controller_harness import Cluster
 

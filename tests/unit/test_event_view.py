@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from kubenet.apiserver.errors import APIError
+from kubenet.api.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
 from kubenet.store.memory import MemoryStore

@@ -11,13 +11,20 @@ from kubenet.kubelet.tokens import TokenRefreshers, keep_token_fresh, refresh_to
 
 def issuer():
     counter = itertools.count(1)
-    return lambda: f"token-{next(counter)}"
+    return awaitable(lambda: f"token-{next(counter)}")
+
+
+def awaitable(fn):
+    """The kubelet's issuers are coroutine functions (a TokenRequest to the API server)."""
+    async def issue() -> str:
+        return fn()
+    return issue
 
 
 def test_refresh_replaces_the_token_file_atomically(tmp_path):
     (tmp_path / "token").write_text("old")
     (tmp_path / "namespace").write_text("default")
-    asyncio.run(refresh_token_file(tmp_path, lambda: "new"))
+    asyncio.run(refresh_token_file(tmp_path, awaitable(lambda: "new")))
     assert (tmp_path / "token").read_text() == "new"
     assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600  # private, like every file kubenet writes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["namespace", "token"]  # no temporary file left
@@ -30,7 +37,7 @@ def test_a_reader_never_sees_a_partial_token(tmp_path):
         tokens = itertools.cycle(["a" * 100_000, "b" * 100_000])
         seen = set()
         for _ in range(50):
-            refresh = asyncio.create_task(refresh_token_file(tmp_path, lambda: next(tokens)))
+            refresh = asyncio.create_task(refresh_token_file(tmp_path, awaitable(lambda: next(tokens))))
             while not refresh.done():
                 seen.add(len(set((tmp_path / "token").read_text())))
                 await asyncio.sleep(0)
@@ -82,7 +89,7 @@ def test_a_failed_issue_is_retried(tmp_path):
         return "fresh"
 
     async def scenario() -> None:
-        task = asyncio.create_task(keep_token_fresh(tmp_path, flaky, ttl=0.1))
+        task = asyncio.create_task(keep_token_fresh(tmp_path, awaitable(flaky), ttl=0.1))
         for _ in range(100):
             await asyncio.sleep(0.01)
             if (tmp_path / "token").exists():

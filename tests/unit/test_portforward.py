@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import asyncio
 
+from kubenet.api.errors import StreamError
 from kubenet.apiserver.portforward import PortForwardSession
 from kubenet.apiserver.spdy import FLAG_FIN, DataFrame, RstStatus, RstStream, SynReply, SynStream
-from kubenet.kubelet.streaming import StreamError
 from tests.unit.test_spdy import Peer
 
 POD = {"metadata": {"name": "web", "namespace": "default", "uid": "1234"}}

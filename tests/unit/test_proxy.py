@@ -5,9 +5,9 @@ import gzip
 
 import pytest
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_kind
 from kubenet.apiserver import proxy
-from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.proxy_html import rewrite_body, rewrite_url
 from kubenet.apiserver.registry import Registry
 from kubenet.store.memory import MemoryStore

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
+from kubenet.kernel.netns_exec import CommandError, NetnsExec
 from kubenet.proxy.iptables import JUMP_RULES, IPTablesProxier, SyncError
-from kubenet.proxy.netns_exec import CommandError, NetnsExec
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
 
 BASE_SAVE = """*mangle

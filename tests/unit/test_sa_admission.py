@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_kind
-from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
 from kubenet.kubelet import projected
@@ -91,7 +91,7 @@ def test_the_kubelet_writes_what_the_volume_projects(registry, tmp_path):
     (tmp_path / "pki" / "ca.crt").write_text("CLUSTER CA\n")
     created = registry.create(POD, "default", pod("files"))
     kubelet = SimpleNamespace(client=LocalClient(registry), node_ip="172.18.0.2",
-                              config=SimpleNamespace(data=Path(tmp_path)))
+                              config=SimpleNamespace(ca_file=Path(tmp_path) / "pki" / "ca.crt"))
     [volume] = projected.token_volumes(created)
     assert volume.mount_paths == [MOUNT] and volume.token_source == {"expirationSeconds": 3607, "path": "token"}
     # No kube-root-ca.crt yet: the cluster CA it would publish stands in; once it exists, its ca.crt is used.

@@ -3,7 +3,7 @@ import copy
 
 from kubenet.api.defaults import apply_defaults
 from kubenet.api.kinds import by_kind
-from kubenet.api.validation import FieldError, invalid_status, set_node_port_range, validate
+from kubenet.api.validation import FieldError, invalid_status, validate
 
 POD, SVC, NS, DEP = by_kind("v1", "Pod"), by_kind("v1", "Service"), by_kind("v1", "Namespace"), by_kind("apps/v1", "Deployment")
 LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
@@ -233,13 +233,11 @@ def test_node_port_range_is_enforced_and_configurable():
     assert errors(SVC, svc(type="NodePort", ports=[{"port": 80, "nodePort": 80}])) == [
         ("spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. "
         "The range of valid ports is 30000-32767")]
-    set_node_port_range(20000, 22767)
-    try:
-        assert errors(SVC, svc(type="NodePort", ports=[{"port": 80, "nodePort": 30080}])) == [
-            ("spec.ports[0].nodePort: Invalid value: 30080: provided port is not in the valid range. "
-            "The range of valid ports is 20000-22767")]
-    finally:
-        set_node_port_range(30000, 32767)
+    node_port = svc(type="NodePort", ports=[{"port": 80, "nodePort": 30080}])
+    apply_defaults(SVC, node_port)
+    assert [str(e) for e in validate(SVC, node_port, node_port_range=(20000, 22767))] == [
+        ("spec.ports[0].nodePort: Invalid value: 30080: provided port is not in the valid range. "
+         "The range of valid ports is 20000-22767")]
     assert errors(SVC, svc(ports=[{"port": 80, "nodePort": 30080}])) == [
         "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]
 

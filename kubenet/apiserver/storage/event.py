@@ -8,14 +8,13 @@ version (`kubenet.api.validation_events`) before the core storage's own.
 """
 from __future__ import annotations
 
-from kubenet.api import validation
+from kubenet.api import errors, validation
 from kubenet.api.conversion_events import CORE_EVENT, EVENTS_V1_EVENT, core_field_selector, to_core, to_events_v1
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError
 from kubenet.api.validation_field import FieldError
-from kubenet.apiserver import errors
 from kubenet.apiserver.storage.generic import GenericStore, type_meta
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store.base import _copy

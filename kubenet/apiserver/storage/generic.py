@@ -11,13 +11,12 @@ import datetime as dt
 import uuid
 from typing import Protocol
 
-from kubenet.api import defaults, validation
+from kubenet.api import defaults, errors, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
 from kubenet.api.validation import FieldError
-from kubenet.apiserver import errors
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
@@ -91,6 +90,10 @@ class GenericStore:
     def after_delete(self, gone: dict) -> None:
         """Release what the removed object held."""
 
+    def field_errors(self, obj: dict, old: dict | None) -> list[FieldError]:
+        """The kind's validation (kubenet.api.validation), with what this storage knows that it needs."""
+        return validation.validate(self.kind, obj, old)
+
     # --- helpers -------------------------------------------------------------------------------------
     def key(self, namespace: str | None, name: str) -> str:
         return object_key(self.kind.group, self.kind.plural, namespace if self.kind.namespaced else "", name)
@@ -112,7 +115,7 @@ class GenericStore:
         return errors.APIError.from_status(validation.invalid_status(self.kind, name, errs))
 
     def _validate(self, obj: dict, old: dict | None = None) -> None:
-        errs = validation.validate(self.kind, obj, old)
+        errs = self.field_errors(obj, old)
         if errs:
             raise self._invalid(obj.get("metadata", {}).get("name", ""), errs)
 

@@ -2,10 +2,10 @@
 admission plugins that mutate a new Pod before it is stored (DefaultTolerationSeconds, ServiceAccount)."""
 from __future__ import annotations
 
-from kubenet.api import defaults
+from kubenet.api import defaults, errors
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
-from kubenet.apiserver import errors, sa_admission
+from kubenet.apiserver import sa_admission
 from kubenet.apiserver.storage.generic import GenericStore
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.store import Store, object_key

@@ -2,6 +2,7 @@
 and ClusterIP/NodePort allocation on create and update, released when a Service goes."""
 from __future__ import annotations
 
+from kubenet.api import validation
 from kubenet.api.kinds import Kind
 from kubenet.api.validation import FieldError
 from kubenet.apiserver.storage import service_update
@@ -40,6 +41,10 @@ class ServiceStorage(GenericStore):
 
     def after_delete(self, gone: dict) -> None:
         self.allocations.release_unused(gone, None)
+
+    def field_errors(self, obj: dict, old: dict | None) -> list[FieldError]:
+        # nodePorts must fall in the API server's --service-node-port-range, which the allocator holds.
+        return validation.validate(self.kind, obj, old, (self.allocations.ports.low, self.allocations.ports.high))
 
 
 class ServiceAllocations:

@@ -1,4 +1,6 @@
-"""Thin wrappers over the kernel tools: `ip`, sysctl, namespaces. Every call raises with the tool's own words."""
+"""The kernel layer under cluster, kubelet and proxy: thin wrappers over the kernel tools (`ip`, sysctl, network
+namespaces) here, and netns_exec for the iptables/conntrack runs of kube-proxy. Every call raises a KernelError with
+the tool's own words. Nothing here knows about Kubernetes objects."""
 from __future__ import annotations
 
 import ctypes

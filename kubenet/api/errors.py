@@ -1,4 +1,5 @@
-"""API errors as Kubernetes `Status` objects (apimachinery pkg/api/errors), raised inside, rendered at the edge."""
+"""API errors as Kubernetes `Status` objects (apimachinery pkg/api/errors), raised inside, rendered at the edge;
+the one home every layer (store, apiserver, client, components) imports them from."""
 from __future__ import annotations
 
 from kubenet.api.kinds import Kind
@@ -25,6 +26,11 @@ class APIError(Exception):
     def from_status(cls, status: dict) -> APIError:
         return cls(int(status.get("code") or 500), status.get("reason", ""), status.get("message", ""),
                    status.get("details"))
+
+
+class StreamError(Exception):
+    """A node agent's user-facing error on logs/exec/attach/port-forward (the API server answers it as a 400
+    BadRequest, as the real one relays the kubelet's refusal)."""
 
 
 def _qualified(kind: Kind) -> str:

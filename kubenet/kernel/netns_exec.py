@@ -9,8 +9,10 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 
+from kubenet.kernel import KernelError
 
-class CommandError(RuntimeError):
+
+class CommandError(KernelError):
     """A tool exited non-zero; carries what it printed so the cause reaches the log."""
 
     def __init__(self, argv: list[str], returncode: int, stdout: str, stderr: str) -> None:
