@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Protocol
 
-from kubenet.api import defaults, errors, validation
+from kubenet.api import defaults, errors, names, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
@@ -21,6 +21,9 @@ from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
 from kubenet.store.base import Watcher, _copy, decode_continue
+
+# maxNameGenerationCreateAttempts of the generic registry Store.
+GENERATE_NAME_ATTEMPTS = 8
 
 
 class Watch(Protocol):
@@ -190,8 +193,9 @@ class GenericStore:
         else:
             meta.pop("namespace", None)
         admitted_as = meta.get("name") or meta.get("generateName") or "Unknown"  # admission runs before naming
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+        generated = not meta.get("name") and bool(meta.get("generateName"))
+        if generated:
+            meta["name"] = names.simple_name(meta["generateName"])
         name = meta.get("name", "")
         for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(f, None)
@@ -207,8 +211,14 @@ class GenericStore:
         if field_manager:
             _record_manager(None, obj, field_manager, "Update")
         key = self.key(meta.get("namespace"), name)
-        if self.store._read(key) is not None:
-            raise errors.already_exists(kind, name)
+        # RetryGenerateName (GA in 1.32): a generated name already taken is drawn again, 8 attempts in all.
+        attempts = GENERATE_NAME_ATTEMPTS if generated else 1
+        while self.store._read(key) is not None:
+            attempts -= 1
+            if attempts == 0:
+                raise errors.already_exists(kind, name)
+            name = meta["name"] = names.simple_name(meta["generateName"])
+            key = self.key(meta.get("namespace"), name)
         errs = self.allocate(obj, None, dry_run)
         if errs:
             raise self._invalid(name, errs)
