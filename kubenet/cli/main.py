@@ -12,6 +12,7 @@ from pathlib import Path
 from kubenet.cluster import lifecycle
 from kubenet.cluster import status as cluster_status
 from kubenet.cluster.config import PRIVATE_UMASK, ClusterConfig
+from kubenet.proxy import backend as proxy_backend
 
 _USER_UMASK = 0o022
 NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
@@ -20,6 +21,11 @@ NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
 def cmd_up(args: argparse.Namespace) -> int:
     # An option not given follows the saved cluster when `up` resumes one (--nodes 1 etc. for a new cluster).
     requested = tuple(k for k in lifecycle.SHAPE if getattr(args, k) is not None)
+    try:
+        proxy_backend.backend_info(args.proxy_mode or "iptables")
+    except proxy_backend.UnknownProxyMode as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
     config = ClusterConfig(name=args.name, nodes=1 if args.nodes is None else args.nodes, sandbox=bool(args.sandbox),
                            proxy_mode=args.proxy_mode or "iptables", data_dir=args.data_dir or "",
                            kubeconfig=args.kubeconfig or "")
@@ -110,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--nodes", type=int, default=None, help="number of nodes (0: control plane only; default 1)")
     up.add_argument("--sandbox", action="store_true", default=None,
                     help="run the cluster inside an isolated network namespace with no route out")
-    up.add_argument("--proxy-mode", default=None, choices=["iptables"])
+    # Not argparse choices: a mode kube-proxy has but kubenet has not written yet gets its own message.
+    up.add_argument("--proxy-mode", default=None, metavar="{" + ",".join(proxy_backend.registered_modes()) + "}")
     up.add_argument("--fresh", action="store_true",
                     help="delete the cluster's data dir (every object in its store) and start an empty cluster")
     up.add_argument("--kubeconfig", default="", help="write the kubeconfig here instead of merging ~/.kube/config")
