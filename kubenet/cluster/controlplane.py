@@ -52,7 +52,7 @@ class ControlPlane:
         logging.getLogger("kubenet.apiserver").info("Serving securely on %s", ", ".join(
             f"{h}:{c.api_port}" for h in self.hosts))
         self.client = LocalClient(self.registry)
-        await bootstrap(self.client, c, with_dns=with_dns)
+        await bootstrap(self.client, c, with_addons=with_dns)
         nodeipam.NodeIPAMController.pod_cidr = c.pod_cidr
         loadbalancer.LoadBalancerController.pool_range = c.lb_range
         rootcacertpublisher.RootCACertPublisher.root_ca = self.pki.ca_cert.read_text()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cni.hostlocal import LeaseStore
+from kubenet.addons import ADDONS
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import control_plane_pods, kernel
 from kubenet.cluster.cgroups import ClusterCgroup
@@ -24,7 +25,7 @@ from kubenet.cluster.topology import HostBridge, NodeNetwork
 
 PHASES = [("certificates", "Writing certificates"), ("network", "Preparing nodes"),
           ("control-plane", "Starting control-plane"), ("nodes", "Starting kubelets and kube-proxy"),
-          ("running", "Installing CoreDNS"), ("ready", "Cluster ready")]
+          ("running", "Installing " + ", ".join(a.name for a in ADDONS)), ("ready", "Cluster ready")]
 
 
 class ClusterError(Exception):
