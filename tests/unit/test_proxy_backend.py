@@ -2,7 +2,8 @@
 
 import pytest
 
-from kubenet.cli.main import build_parser, cmd_up
+from kubenet.cli.cluster import cmd_up
+from kubenet.cli.main import build_parser
 from kubenet.proxy.backend import ProxyConfig, UnknownProxyMode, backend_info, new_backend, registered_modes
 from kubenet.proxy.iptables import IPTablesProxier
 from kubenet.proxy.kube_proxy import Proxier
