@@ -15,6 +15,7 @@ from kubenet.cluster import kernel
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.health import addon_checks, node_ready
+from kubenet.cluster.inventory import Inventory
 from kubenet.cluster.lifecycle import read_status, supervisor_pid
 from kubenet.cluster.monitor import read_exit
 
@@ -94,9 +95,8 @@ def status(name: str, data_dir: str = "") -> dict:
                                       "`kubenet up` restarts the Pods, `kubenet down` ends them")
         return report
     health = kernel.call_in_netns(config.sandbox_netns, lambda: live_health(config))
-    for node in config.node_names:
-        if not kernel.netns_exists(config.node_netns(node)):
-            report["problems"].append(f"node {node}: network namespace {config.node_netns(node)} is missing")
+    for node in Inventory(config).missing_node_netns():
+        report["problems"].append(f"node {node.name}: network namespace {node.netns} is missing")
     answering = {"apiserver", *(c.name for c in addon_checks(config))}
     report["problems"] += [f"{check} is not answering" if check in answering else
                            f"{check} is not Ready" for check, ok in health.items() if not ok]
