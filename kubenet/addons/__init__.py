@@ -18,8 +18,8 @@ How to add one (the Ingress controller and kube-proxy as a DaemonSet are next):
    - `health`: a `HealthCheck` named as `kubenet status` should print it, probing what a user would see
      (cluster DNS answers a query; an Ingress routes a request), or None.
 2. Add the module to `ADDON_MODULES` below; the order is install order.
-Modules here import only the stdlib and `kubenet.api`: the kubelet (through the catalog) and the cluster
-both import them.
+Modules here import only the stdlib, libraries (dnslib) and `kubenet.api`: the kubelet (through the catalog)
+and the cluster both import them, so nothing of either may be imported here.
 """
 from __future__ import annotations
 

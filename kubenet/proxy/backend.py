@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kubenet.proxy.netns_exec import NetnsExec
 from kubenet.proxy.tracker import Snapshot
@@ -60,6 +60,7 @@ class SyncResult:
     phases: dict[str, float] = field(default_factory=dict)
 
 
+@runtime_checkable
 class ProxyBackend(Protocol):
     config: ProxyConfig
 

@@ -4,7 +4,14 @@ import pytest
 
 from kubenet.cli.cluster import cmd_up
 from kubenet.cli.main import build_parser
-from kubenet.proxy.backend import ProxyConfig, UnknownProxyMode, backend_info, new_backend, registered_modes
+from kubenet.proxy.backend import (
+    ProxyBackend,
+    ProxyConfig,
+    UnknownProxyMode,
+    backend_info,
+    new_backend,
+    registered_modes,
+)
 from kubenet.proxy.iptables import IPTablesProxier
 from kubenet.proxy.kube_proxy import Proxier
 from tests.unit.test_proxy_objects import port, service
@@ -13,7 +20,7 @@ from tests.unit.test_proxy_objects import port, service
 def test_iptables_is_registered_and_built_from_the_config():
     assert registered_modes() == ("iptables",)
     backend = new_backend(ProxyConfig("n", ("172.18.0.2",), "10.244.0.0/16", "kntp-x"))
-    assert isinstance(backend, IPTablesProxier)
+    assert isinstance(backend, IPTablesProxier) and isinstance(backend, ProxyBackend)
     assert backend.netns.argv(["iptables-save"]) == ["ip", "netns", "exec", "kntp-x", "iptables-save"]
 
 
