@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from cni.hostlocal import LeaseStore
 from kubenet.cluster import egress, kernel
 from kubenet.cluster.config import ClusterConfig
-from kubenet.cluster.topology import HostBridge, NodeNetwork
+from kubenet.cluster.topology import HostBridge, NodeNetwork, Route, read_routes
 from kubenet.proxy.iptables import SavedTables
 
 POD_NETNS_SUFFIX = re.compile(r"[0-9a-f]{12}")  # a Pod sandbox netns: <cluster>-pod-<12 hex of the Pod UID>
@@ -43,15 +43,6 @@ class Link:
     kind: str  # "bridge", "veth", ... ("" for a plain device such as lo)
     master: str = ""  # the bridge it is a port of
     state: str = ""
-
-
-@dataclass(frozen=True)
-class Route:
-    netns: str | None
-    dst: str
-    dev: str = ""
-    via: str = ""
-    type: str = ""  # "unreachable" for the safety routes; "" for unicast
 
 
 @dataclass(frozen=True)
@@ -116,13 +107,12 @@ class Inventory:
         safety = {c.pod_cidr, c.service_cidr}
         out = []
         for netns, all_ours in self._places():
-            for route in json.loads(kernel.ip("-j", "route", "show", netns=netns, check=False) or "[]"):
-                kind = route.get("type", "") if route.get("type") != "unicast" else ""
-                ours = all_ours or route.get("dev") == c.bridge or (kind == "unreachable" and
-                                                                     route.get("dst") in safety)
-                if ours:
-                    out.append(Route(netns, route.get("dst", ""), route.get("dev", ""), route.get("gateway", ""),
-                                     kind))
+            try:
+                routes = read_routes(netns)
+            except kernel.KernelError:
+                continue  # the netns went meanwhile (a Pod deleted)
+            out += [r for r in routes
+                    if all_ours or r.dev == c.bridge or (r.type == "unreachable" and r.dst in safety)]
         return out
 
     def chains(self) -> list[Chain]:
