@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Any
 
@@ -34,6 +35,8 @@ class Proxier:
         self.backend = backend or new_backend(config, self.netns)
         self.last_result: SyncResult | None = None
         self._synced_services: ServiceMap = {}
+        # One sync at a time, whatever thread calls it: a snapshot must reach the kernel before a later one does.
+        self._lock = threading.Lock()
 
     def on_service(self, event_type: str, svc: dict[str, Any]) -> bool:
         return self.state.on_service(event_type, svc)
@@ -47,6 +50,10 @@ class Proxier:
 
     def sync(self) -> SyncResult:
         """Hand the backend the snapshot (consuming the pending changes), then clear stale UDP flows."""
+        with self._lock:
+            return self._sync()
+
+    def _sync(self) -> SyncResult:
         start = time.monotonic()
         snap = self.state.snapshot()
         taken = time.monotonic()
@@ -79,8 +86,9 @@ class Proxier:
 
     def cleanup(self) -> None:
         """Remove every kernel object the backend (or a crashed run of it) made; the next sync is full."""
-        self.backend.cleanup()
-        self._synced_services = {}
+        with self._lock:
+            self.backend.cleanup()
+            self._synced_services = {}
 
 
 class KubeProxy:
