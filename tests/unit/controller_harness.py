@@ -10,9 +10,12 @@ from collections.abc import Iterable
 
 from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry
+from kubenet.client.base import resolve
+from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
 from kubenet.controllers.base import Informers
 from kubenet.scheduler.scheduler import Scheduler
+from kubenet.store import prefix_key
 from kubenet.store.memory import MemoryStore
 
 READY_AT = "2024-01-01T00:00:00Z"
@@ -27,7 +30,8 @@ class Cluster:
 
     def __init__(self, *controllers, namespaces: Iterable[str] = ("default",), nodes: Iterable[dict] = (),
                  scheduler: bool = False):
-        self.registry = Registry(MemoryStore())
+        self.store = MemoryStore()
+        self.registry = Registry(self.store)
         self.client = LocalClient(self.registry)
         self.informers = Informers(self.client)
         self.controllers = []
@@ -56,23 +60,66 @@ class Cluster:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def until(self, check, timeout: float = 5.0):
-        """Poll an async check until it returns something truthy (and return that); a 404 means not there yet."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            try:
-                result = await check()
-            except APIError as exc:
-                if exc.code != 404:
-                    raise
-                result = None
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s: {getattr(check, '__name__', check)}")
-            await asyncio.sleep(0.01)
+        """Run an async check until it returns something truthy (and return that); a 404 means not there yet.
 
-    async def settle(self, seconds: float = 0.2) -> None:
-        await asyncio.sleep(seconds)
+        It runs again after each write to the store (what most checks read), and at the latest every 0.1 s for
+        checks that read something else (a controller's memory): no fixed wait decides the outcome.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        writes = self.store.watch("")
+        try:
+            while True:
+                while writes.get_nowait() is not None:
+                    pass  # seen: the check below reads the store as it is now
+                try:
+                    result = await check()
+                except APIError as exc:
+                    if exc.code != 404:
+                        raise
+                    result = None
+                if result:
+                    return result
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met in {timeout}s: {getattr(check, '__name__', check)}")
+                await writes.next(min(remaining, 0.1))
+        finally:
+            writes.close()
+
+    async def settle(self, timeout: float = 5.0, horizon: float = 0.1) -> None:
+        """The barrier before "nothing else happens" assertions: wait until every informer has applied every
+        event the store holds for its resource, every work queue is empty and no key is being reconciled (nor
+        due again within `horizon` seconds, a conflict's back-off). Checked in one synchronous pass at the
+        end, so nothing can be in flight between the parts; work scheduled further out is not convergence.
+        """
+        async with asyncio.timeout(timeout):
+            while True:
+                for informer, revision in self._behind():
+                    await informer.wait_revision(revision)
+                for queue in self._queues():
+                    await queue.wait_idle(horizon)
+                if not self._behind() and not any(q.busy(horizon) for q in self._queues()):
+                    return
+
+    def _informers(self) -> list[Informer]:
+        scheduler = [self.scheduler.pods, self.scheduler.nodes] if self.scheduler else []
+        return self.informers.all() + scheduler
+
+    def _queues(self) -> list:
+        return [c.queue for c in self.controllers] + ([self.scheduler.queue] if self.scheduler else [])
+
+    def _behind(self) -> list[tuple[Informer, int]]:
+        """(informer, the newest revision under its resource it has not applied yet), for those behind."""
+        behind = []
+        for informer in self._informers():
+            kind = resolve(informer.resource)
+            prefix = prefix_key(kind.group, kind.plural)
+            newest = max((e.revision for e in self.store._events_after(informer.synced_revision())
+                          if e.key.startswith(prefix)), default=0)
+            if newest:
+                behind.append((informer, newest))
+        return behind
 
     async def list(self, resource: str, ns: str | None = "default") -> list[dict]:
         items, _ = await self.client.list(resource, ns)
