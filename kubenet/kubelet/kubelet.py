@@ -141,15 +141,29 @@ class Kubelet:
         return await self.client.patch("nodes", self.node_name, {"status": status}, None, "merge", "status")
 
     async def wait_pod_cidr(self, timeout: float = 30.0) -> str:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            node = await self.client.get("nodes", self.node_name)
-            if node["spec"].get("podCIDR"):
-                await self.post_status(node)
-                return self.pod_cidr
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"node {self.node_name} got no podCIDR")
+        """Wait until the node IPAM controller gives our Node a spec.podCIDR, watching that one Node (a field
+        selector on its name, as the kubelet's node informer does) rather than asking again and again."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    node = await self.client.get("nodes", self.node_name)
+                    if not node["spec"].get("podCIDR"):
+                        node = await self._next_with_pod_cidr(node["metadata"]["resourceVersion"])
+                    if node is not None:
+                        await self.post_status(node)
+                        return self.pod_cidr
+        except TimeoutError:
+            raise TimeoutError(f"node {self.node_name} got no podCIDR") from None
+
+    async def _next_with_pod_cidr(self, resource_version: str) -> dict | None:
+        """Our Node once a watch from `resource_version` shows it with a podCIDR; None if the stream ended."""
+        async for etype, node in self.client.watch("nodes", None, resource_version,
+                                                   field_selector=f"metadata.name={self.node_name}"):
+            if etype == "ERROR":
+                return None  # e.g. 410 Gone: read the Node again
+            if etype in ("ADDED", "MODIFIED") and node["spec"].get("podCIDR"):
+                return node
+        return None
 
     async def _renew_lease(self) -> None:
         lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",

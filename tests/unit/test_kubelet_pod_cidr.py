@@ -1,0 +1,67 @@
+"""The kubelet waits for its Node's podCIDR by watching the Node, then reports the node Ready."""
+from __future__ import annotations
+
+import asyncio
+
+from kubenet.apiserver.registry import Registry
+from kubenet.client.local import LocalClient
+from kubenet.cluster.config import ClusterConfig
+from kubenet.kubelet.kubelet import Kubelet
+from kubenet.store.memory import MemoryStore
+
+
+class CountingClient(LocalClient):
+    """A LocalClient that counts GETs and says when a watch opens."""
+
+    def __init__(self, registry: Registry):
+        super().__init__(registry)
+        self.gets = 0
+        self.watching = asyncio.Event()
+
+    async def get(self, resource, name, namespace=None, subresource=None):
+        self.gets += 1
+        return await super().get(resource, name, namespace, subresource)
+
+    async def watch(self, *args, **kwargs):
+        self.watching.set()
+        async for event in super().watch(*args, **kwargs):
+            yield event
+
+
+def ready(node: dict) -> str:
+    return next(c["status"] for c in node["status"]["conditions"] if c["type"] == "Ready")
+
+
+def test_the_kubelet_watches_its_node_until_it_has_a_pod_cidr():
+    async def story():
+        client = CountingClient(Registry(MemoryStore()))
+        kubelet = Kubelet(client, ClusterConfig(), "kn-worker", "172.18.0.3", "kn-worker-ns")
+        assert ready(await kubelet.register()) == "False"  # no podCIDR yet: the network is not ready
+        await client.create("nodes", {"metadata": {"name": "kn-other"}})  # another Node changing: not ours
+        waiting = asyncio.create_task(kubelet.wait_pod_cidr(timeout=5))
+        await client.watching.wait()
+        gets = client.gets
+        other = await client.get("nodes", "kn-other")
+        await client.update("nodes", {**other, "spec": {"podCIDR": "10.244.9.0/24"}})
+        node = await client.get("nodes", "kn-worker")
+        node["spec"]["podCIDR"] = "10.244.1.0/24"
+        await client.update("nodes", node)
+        assert await asyncio.wait_for(waiting, 5) == "10.244.1.0/24"
+        assert client.gets == gets + 2  # the test's own two: the kubelet asked once, then watched
+        assert ready(await client.get("nodes", "kn-worker")) == "True"
+    asyncio.run(story())
+
+
+def test_a_node_that_never_gets_a_pod_cidr_times_out():
+    async def story():
+        client = CountingClient(Registry(MemoryStore()))
+        kubelet = Kubelet(client, ClusterConfig(), "kn-worker", "172.18.0.3", "kn-worker-ns")
+        await kubelet.register()
+        try:
+            await kubelet.wait_pod_cidr(timeout=0.2)
+        except TimeoutError as exc:
+            assert str(exc) == "node kn-worker got no podCIDR"
+        else:
+            raise AssertionError("no timeout")
+        assert client.gets == 1
+    asyncio.run(story())
