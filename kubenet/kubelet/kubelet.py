@@ -15,6 +15,7 @@ from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
+from kubenet.clock import REAL_CLOCK, Clock
 from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet import projected
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
@@ -32,8 +33,10 @@ HOUSEKEEPING_PERIOD = 10.0
 
 class Kubelet:
     def __init__(self, client: Client, config: ClusterConfig, node_name: str, node_ip: str, node_netns: str,
-                 control_plane: bool = False, sa_key=None, static_pods: StaticPods | None = None):
+                 control_plane: bool = False, sa_key=None, static_pods: StaticPods | None = None,
+                 clock: Clock = REAL_CLOCK):
         self.client = client
+        self.clock = clock  # paces the lease renewal
         self.config = config
         self.node_name = node_name
         self.node_ip = node_ip
@@ -170,7 +173,7 @@ class Kubelet:
                  "metadata": {"name": self.node_name, "namespace": "kube-node-lease"},
                  "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION}}
         while True:
-            now = now_micro()
+            now = now_micro(self.clock.now())
             try:
                 try:
                     await self.client.patch("leases.coordination.k8s.io", self.node_name,
@@ -183,7 +186,7 @@ class Kubelet:
                 await self.post_status()
             except APIError as exc:
                 log.warning("kubelet %s: lease/status: %s", self.node_name, exc.message)
-            await asyncio.sleep(LEASE_RENEW)
+            await self.clock.sleep(LEASE_RENEW)
 
     # --- Pods ---------------------------------------------------------------------------------------------
     def _on_pod(self, pod: dict) -> None:

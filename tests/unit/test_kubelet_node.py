@@ -1,10 +1,11 @@
-"""The kubelet waits for its Node's podCIDR by watching the Node, then reports the node Ready."""
+"""The kubelet and its Node: it waits for the podCIDR by watching the Node, and renews its Lease on its clock."""
 from __future__ import annotations
 
 import asyncio
 
 from kubenet.apiserver.registry import Registry
 from kubenet.client.local import LocalClient
+from kubenet.clock import FakeClock
 from kubenet.cluster.config import ClusterConfig
 from kubenet.kubelet.kubelet import Kubelet
 from kubenet.store.memory import MemoryStore
@@ -64,4 +65,26 @@ def test_a_node_that_never_gets_a_pod_cidr_times_out():
         else:
             raise AssertionError("no timeout")
         assert client.gets == 1
+    asyncio.run(story())
+
+
+def test_the_kubelet_renews_its_lease_every_ten_seconds_on_its_clock():
+    async def story():
+        client, clock = CountingClient(Registry(MemoryStore())), FakeClock()
+        await client.create("namespaces", {"metadata": {"name": "kube-node-lease"}})
+        kubelet = Kubelet(client, ClusterConfig(), "kn-worker", "172.18.0.3", "kn-worker-ns", clock=clock)
+        await kubelet.register()
+        renewing = asyncio.create_task(kubelet._renew_lease())
+
+        async def renewed_at() -> str:
+            await asyncio.wait_for(clock.sleeping(), 5)  # it sleeps once the lease is written
+            lease = await client.get("leases.coordination.k8s.io", "kn-worker", "kube-node-lease")
+            assert lease["spec"]["holderIdentity"] == "kn-worker" and lease["spec"]["leaseDurationSeconds"] == 40
+            return lease["spec"]["renewTime"]
+        assert await renewed_at() == "2023-11-14T22:13:20.000000Z"  # the FakeClock's start
+        clock.advance(9.9)
+        assert await renewed_at() == "2023-11-14T22:13:20.000000Z"
+        clock.advance(0.1)
+        assert await renewed_at() == "2023-11-14T22:13:30.000000Z"
+        renewing.cancel()
     asyncio.run(story())
