@@ -10,6 +10,7 @@ the API server's do (client-go's tracker is a simpler store; ours is the real th
 from __future__ import annotations
 
 import asyncio
+import copy
 from dataclasses import dataclass, field
 
 from kubenet.apiserver.registry import Registry
@@ -50,14 +51,23 @@ class FakeClient(LocalClient):
         out = []
         for created, obj in zip(await self.seed(resource, *objects), objects, strict=True):
             created["status"] = obj["status"]
-            out.append(await LocalClient.update(self, resource, created, subresource="status"))
+            out.append(await self.unrecorded_update(resource, created, subresource="status"))
         return out
+
+    async def registry_get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
+        """Read without recording (the test looking, not the controller)."""
+        return await LocalClient.get(self, resource, name, namespace)
+
+    async def unrecorded_update(self, resource: str, obj: dict, subresource: str | None = None) -> dict:
+        """Change an object as some other actor would (a user, another controller): not recorded."""
+        return await LocalClient.update(self, resource, obj, subresource=subresource)
 
     def fail(self, verb: str, resource: str, error: Exception) -> None:
         """Every `verb` on `resource` from now on raises `error` (a PrependReactor returning an error)."""
         self.failures[(verb, resource)] = error
 
     def _record(self, action: Action) -> None:
+        action.object = copy.deepcopy(action.object)  # as sent: the caller may change its dict afterwards
         self.actions.append(action)
         error = self.failures.get((action.verb, action.resource))
         if error is not None:
