@@ -51,7 +51,7 @@ class Kubelet:
         self.node_resolv = self._node_resolv()
         self._tasks: list[asyncio.Task] = []
         self._event_tasks: set[asyncio.Task] = set()
-        self.token_refreshers = TokenRefreshers()
+        self.token_refreshers = TokenRefreshers(clock)
 
     # --- configuration derived from the node ------------------------------------------------------------
     def _node_resolv(self) -> ResolvConf:
