@@ -10,13 +10,12 @@ from collections.abc import Iterable
 
 from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import Registry
-from kubenet.client.base import resolve
 from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
 from kubenet.controllers.base import Informers
 from kubenet.scheduler.scheduler import Scheduler
-from kubenet.store import prefix_key
 from kubenet.store.memory import MemoryStore
+from tests.convergence import settle
 
 READY_AT = "2024-01-01T00:00:00Z"
 
@@ -88,19 +87,9 @@ class Cluster:
             writes.close()
 
     async def settle(self, timeout: float = 5.0, horizon: float = 0.1) -> None:
-        """The barrier before "nothing else happens" assertions: wait until every informer has applied every
-        event the store holds for its resource, every work queue is empty and no key is being reconciled (nor
-        due again within `horizon` seconds, a conflict's back-off). Checked in one synchronous pass at the
-        end, so nothing can be in flight between the parts; work scheduled further out is not convergence.
-        """
-        async with asyncio.timeout(timeout):
-            while True:
-                for informer, revision in self._behind():
-                    await informer.wait_revision(revision)
-                for queue in self._queues():
-                    await queue.wait_idle(horizon)
-                if not self._behind() and not any(q.busy(horizon) for q in self._queues()):
-                    return
+        """The barrier before "nothing else happened" assertions (tests/convergence.py): every informer has
+        reached the store's revision for its resource, every work queue is empty, nothing is reconciling."""
+        await settle(self.store, self._informers(), self._queues(), timeout, horizon)
 
     def _informers(self) -> list[Informer]:
         scheduler = [self.scheduler.pods, self.scheduler.nodes] if self.scheduler else []
@@ -108,18 +97,6 @@ class Cluster:
 
     def _queues(self) -> list:
         return [c.queue for c in self.controllers] + ([self.scheduler.queue] if self.scheduler else [])
-
-    def _behind(self) -> list[tuple[Informer, int]]:
-        """(informer, the newest revision under its resource it has not applied yet), for those behind."""
-        behind = []
-        for informer in self._informers():
-            kind = resolve(informer.resource)
-            prefix = prefix_key(kind.group, kind.plural)
-            newest = max((e.revision for e in self.store._events_after(informer.synced_revision())
-                          if e.key.startswith(prefix)), default=0)
-            if newest:
-                behind.append((informer, newest))
-        return behind
 
     async def list(self, resource: str, ns: str | None = "default") -> list[dict]:
         items, _ = await self.client.list(resource, ns)
