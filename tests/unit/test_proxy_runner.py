@@ -43,6 +43,12 @@ class Syncs:
         await asyncio.wait_for(reached(), 5)
 
 
+def fake_runner(min_sync_period: float, sync_period: float, failing: int = 0) -> tuple[FakeClock, Syncs, SyncRunner]:
+    clock = FakeClock()
+    syncs = Syncs(clock, failing)
+    return clock, syncs, SyncRunner(syncs, min_sync_period=min_sync_period, sync_period=sync_period, clock=clock)
+
+
 async def start(runner: SyncRunner, syncs: Syncs) -> asyncio.Task:
     syncs.loop = asyncio.get_running_loop()
     return asyncio.create_task(runner.run())
@@ -61,9 +67,7 @@ async def stop(runner: SyncRunner, task: asyncio.Task) -> None:
 
 
 def test_burst_of_requests_gives_two_syncs_then_one_per_min_period():
-    clock = FakeClock()
-    syncs = Syncs(clock)
-    runner = SyncRunner(syncs, min_sync_period=1.0, sync_period=30, clock=clock)
+    clock, syncs, runner = fake_runner(1.0, 30)
 
     async def story():
         task = await start(runner, syncs)
@@ -84,9 +88,7 @@ def test_burst_of_requests_gives_two_syncs_then_one_per_min_period():
 
 
 def test_a_change_after_a_quiet_spell_syncs_at_once():
-    clock = FakeClock()
-    syncs = Syncs(clock)
-    runner = SyncRunner(syncs, min_sync_period=1.0, sync_period=30, clock=clock)
+    clock, syncs, runner = fake_runner(1.0, 30)
 
     async def story():
         task = await start(runner, syncs)
@@ -101,9 +103,7 @@ def test_a_change_after_a_quiet_spell_syncs_at_once():
 
 
 def test_without_requests_it_syncs_every_sync_period():
-    clock = FakeClock()
-    syncs = Syncs(clock)
-    runner = SyncRunner(syncs, min_sync_period=1.0, sync_period=30, clock=clock)
+    clock, syncs, runner = fake_runner(1.0, 30)
 
     async def story():
         task = await start(runner, syncs)
@@ -121,9 +121,7 @@ def test_without_requests_it_syncs_every_sync_period():
 
 
 def test_failed_sync_is_retried_after_sync_period():
-    clock = FakeClock()
-    syncs = Syncs(clock, failing=1)
-    runner = SyncRunner(syncs, min_sync_period=0.01, sync_period=10, clock=clock)
+    clock, syncs, runner = fake_runner(0.01, 10, failing=1)
 
     async def story():
         task = await start(runner, syncs)
@@ -140,9 +138,7 @@ def test_failed_sync_is_retried_after_sync_period():
 
 
 def test_request_from_another_thread_and_before_start():
-    clock = FakeClock()
-    syncs = Syncs(clock)
-    runner = SyncRunner(syncs, min_sync_period=0.01, sync_period=10, clock=clock)
+    clock, syncs, runner = fake_runner(0.01, 10)
     runner.request()  # before run(): remembered
 
     async def story():
