@@ -24,8 +24,8 @@ class Informer:
         self._handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
         self._synced = asyncio.Event()
         self.resource_version = "0"
-        # Set (and replaced) whenever resource_version moves: what `wait_revision` wakes on.
-        self._moved = asyncio.Event()
+        # Made by a `wait_revision` waiter, set and dropped when resource_version moves (no cost without one).
+        self._moved: asyncio.Event | None = None
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
                      on_delete: Handler | None = None) -> None:
@@ -54,12 +54,15 @@ class Informer:
     async def wait_revision(self, revision: int) -> None:
         """Return once the cache reflects `revision` (its handlers have run for every event up to it)."""
         while self.synced_revision() < revision:
+            if self._moved is None:
+                self._moved = asyncio.Event()
             await self._moved.wait()
 
     def _moved_to(self, resource_version: str) -> None:
         self.resource_version = resource_version
-        moved, self._moved = self._moved, asyncio.Event()
-        moved.set()
+        if self._moved is not None:
+            self._moved.set()
+            self._moved = None
 
     def _emit(self, index: int, *args) -> None:
         for handlers in self._handlers:

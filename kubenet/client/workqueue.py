@@ -14,8 +14,8 @@ class WorkQueue:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.base_delay = base_delay
         self.max_delay = max_delay
-        # Set (and replaced) each time a worker finishes a key: what `wait_idle` wakes on.
-        self._finished = asyncio.Event()
+        # Made by a `wait_idle` waiter, set and dropped when a worker finishes a key (no cost without one).
+        self._finished: asyncio.Event | None = None
 
     def add(self, key: str) -> None:
         if key in self._processing:
@@ -62,8 +62,9 @@ class WorkQueue:
         if key in self._dirty:
             self._dirty.discard(key)
             self.add(key)
-        finished, self._finished = self._finished, asyncio.Event()
-        finished.set()
+        if self._finished is not None:
+            self._finished.set()
+            self._finished = None
 
     def busy(self, horizon: float = 0.0) -> bool:
         """Keys queued or being worked on, or due again within `horizon` seconds (a retry's back-off).
@@ -80,6 +81,8 @@ class WorkQueue:
     async def wait_idle(self, horizon: float = 0.0) -> None:
         """Return once `busy(horizon)` is false; every change towards idle passes through `done()`."""
         while self.busy(horizon):
+            if self._finished is None:
+                self._finished = asyncio.Event()
             await self._finished.wait()
 
     def __len__(self) -> int:
