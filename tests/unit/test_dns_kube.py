@@ -165,3 +165,30 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
                 await asyncio.wait_for(api.stop(), 1.0)
 
     asyncio.run(story())
+
+
+def test_an_informer_that_fails_before_it_synced_ends_the_feeder_with_its_error():
+    class Broken:
+        def add_handlers(self, *handlers) -> None:
+            pass
+
+        def has_synced(self) -> bool:
+            return False
+
+        async def wait_synced(self) -> None:
+            await asyncio.Event().wait()  # never
+
+        async def run(self) -> None:
+            raise PermissionError("services is forbidden")
+
+    async def story():
+        zone = ClusterZone()
+        try:
+            await asyncio.wait_for(ZoneFeeder(None, zone, informer_factory=lambda client, resource: Broken()).run(), 5)
+        except PermissionError as exc:
+            assert str(exc) == "services is forbidden"
+        else:
+            raise AssertionError("the feeder did not stop")
+        assert not zone.synced
+
+    asyncio.run(story())
