@@ -23,6 +23,7 @@ from kubenet.proxy.iptables import JUMP_RULES
 from kubenet.proxy.kube_proxy import Proxier
 from kubenet.proxy.serviceport import ServicePortName
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces")]
 
@@ -108,10 +109,9 @@ def topo() -> Iterator[Topology]:
         for name, netns in pods.items():
             servers.append(subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", SERVER, name]))
         for name, netns in pods.items():
-            deadline = time.monotonic() + 10
-            while in_ns(netns, "curl", "-s", "--max-time", "1", "http://127.0.0.1:8080/", check=False).stdout != name:
-                assert time.monotonic() < deadline, f"HTTP server in {name} did not start"
-                time.sleep(0.05)
+            wait_for(lambda netns=netns, name=name: in_ns(netns, "curl", "-s", "--max-time", "1",
+                                                          "http://127.0.0.1:8080/", check=False).stdout == name,
+                     timeout=10, interval=0.05, what=f"the HTTP server in {name}")
         yield Topology(node, host, client, pods)
     finally:
         for proc in servers:
