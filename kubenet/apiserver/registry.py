@@ -256,6 +256,7 @@ class Registry:
             return self.event_view.delete(namespace, name, options, dry_run), True
         options = options or {}
         obj = self.get(kind, namespace, name)
+        stored = _copy(obj)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
@@ -296,8 +297,8 @@ class Registry:
         meta["finalizers"] = finalizers
         if not finalizers:
             meta.pop("finalizers")
-        if dry_run:
-            return obj, False
+        if dry_run or obj == stored:  # a DELETE repeated on an object still held changes nothing: no write, no
+            return obj, False         # new resourceVersion (etcd3 GuaranteedUpdate skips a no-op update)
         return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"]), False
 
     def _grace_period(self, kind: Kind, obj: dict, requested) -> int:
