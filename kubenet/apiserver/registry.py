@@ -20,6 +20,8 @@ from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
 from kubenet.store.base import _copy, decode_continue
 
+GENERATE_NAME_RETRIES = 7  # generateNameMaxRetries upstream: 8 names in all
+
 
 class Registry:
     def __init__(self, store: Store, service_cidr: str = "10.96.0.0/12", node_port_range: str = "30000-32767",
@@ -146,8 +148,9 @@ class Registry:
         else:
             meta.pop("namespace", None)
         admitted_as = meta.get("name") or meta.get("generateName") or "Unknown"  # admission runs before naming
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+        generated = not meta.get("name") and bool(meta.get("generateName"))
+        if generated:
+            meta["name"] = meta["generateName"] + sa_admission.name_suffix()  # names.SimpleNameGenerator
         name = meta.get("name", "")
         for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(f, None)
@@ -170,6 +173,11 @@ class Registry:
         if field_manager:
             _record_manager(None, obj, field_manager, "Update")
         key = self.key(kind, meta.get("namespace"), name)
+        for _ in range(GENERATE_NAME_RETRIES):  # RetryGenerateName (1.32): a generated name that clashes is redrawn
+            if not generated or self.store._read(key) is None:
+                break
+            name = meta["name"] = meta["generateName"] + sa_admission.name_suffix()
+            key = self.key(kind, meta.get("namespace"), name)
         if self.store._read(key) is not None:
             raise errors.already_exists(kind, name)
         if kind.kind == "Service":
@@ -255,6 +263,7 @@ class Registry:
             return self.event_view.delete(namespace, name, options, dry_run), True
         options = options or {}
         obj = self.get(kind, namespace, name)
+        stored = _copy(obj)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
@@ -295,8 +304,8 @@ class Registry:
         meta["finalizers"] = finalizers
         if not finalizers:
             meta.pop("finalizers")
-        if dry_run:
-            return obj, False
+        if dry_run or obj == stored:  # a DELETE repeated on an object still held changes nothing: no write, no
+            return obj, False         # new resourceVersion (etcd3 GuaranteedUpdate skips a no-op update)
         return self.store.update(self.key(kind, namespace, name), obj, meta["resourceVersion"]), False
 
     def _grace_period(self, kind: Kind, obj: dict, requested) -> int:

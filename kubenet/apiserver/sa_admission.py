@@ -17,6 +17,11 @@ MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
+def name_suffix(n: int = 5) -> str:
+    """utilrand.String: the suffix of a generated name (no vowels, no look-alikes)."""
+    return "".join(random.choices(_NAME_ALPHABET, k=n))
+
+
 def token_volume(name: str) -> dict:
     """TokenVolumeSource: what `kubectl get pod -o yaml` shows under spec.volumes on every real cluster."""
     return {"name": name, "projected": {"defaultMode": 420, "sources": [
@@ -56,7 +61,7 @@ def admit_pod(pod: dict, service_account: dict | None) -> None:
 def mount_service_account_token(spec: dict) -> None:
     volumes = spec.get("volumes") or []
     existing = next((v["name"] for v in volumes if str(v.get("name", "")).startswith(VOLUME_PREFIX)), None)
-    name = existing or VOLUME_PREFIX + "".join(random.choices(_NAME_ALPHABET, k=5))
+    name = existing or VOLUME_PREFIX + name_suffix()
     needs_volume = False
     for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         mounts = container.get("volumeMounts") or []
