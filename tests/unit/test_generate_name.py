@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from kubenet.api.errors import APIError
 from kubenet.api.kinds import by_kind
 from kubenet.apiserver import sa_admission
-from kubenet.apiserver.errors import APIError
 from kubenet.apiserver.registry import GENERATE_NAME_RETRIES, Registry
 from kubenet.store.memory import MemoryStore
 
