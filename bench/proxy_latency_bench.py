@@ -12,7 +12,7 @@ iptables-nft, so every iptables-restore commit shows up there). Each new rule is
 meets an idle kube-proxy: this is the idle-cluster figure, the one Kubernetes' network-programming-latency SLI
 (p99) is about. Prints p50/p99 against the target; never fails on one. About 2-3 minutes.
 
-Then, where a sync's time goes: the same Services fed straight into an IPTablesProxier whose tables live in a
+Then, where a sync's time goes: the same Services fed straight into an iptables-mode Proxier whose tables live in a
 scratch netns (`<prefix><hex>-sync`, deleted afterwards), one full sync, then `--samples` partial syncs of one
 changed slice, each split into its phases (read: tables or canaries, render, restore, after: conntrack).
 
@@ -185,13 +185,14 @@ async def inner(kubeconfig: str, node_netns: str, counts: list[int], samples: in
     return out
 
 
-# --- where a sync's time goes: an IPTablesProxier on a scratch netns ---------------------------------------
+# --- where a sync's time goes: an iptables-mode Proxier on a scratch netns ---------------------------------------
 def sync_cost(count: int, samples: int, netns: str) -> dict[str, list[float]]:
     """Seconds per partial sync (total and phases) with `count` Services like the cluster's, plus one with four
     endpoints standing for the cluster's own (kubernetes, kube-dns's three ports)."""
-    from kubenet.proxy.iptables import IPTablesProxier
+    from kubenet.proxy.backend import ProxyConfig
+    from kubenet.proxy.kube_proxy import Proxier
 
-    def feed(proxier: IPTablesProxier, i: int, name: str, ips: list[str]) -> None:
+    def feed(proxier: Proxier, i: int, name: str, ips: list[str]) -> None:
         svc = service(name)
         svc["metadata"]["namespace"] = "default"
         svc["spec"].update(type="ClusterIP", clusterIP=f"10.96.{i // 250 + 1}.{i % 250 + 1}")
@@ -203,7 +204,7 @@ def sync_cost(count: int, samples: int, netns: str) -> dict[str, list[float]]:
 
     subprocess.run(["ip", "netns", "add", netns], check=True, timeout=10)
     try:
-        proxier = IPTablesProxier("bench-node", ["172.18.0.2"], "10.244.0.0/16", netns)
+        proxier = Proxier(ProxyConfig("bench-node", ("172.18.0.2",), "10.244.0.0/16", netns))
         for i in range(count):
             feed(proxier, i, f"lat-{i}", [background_ip(i)])
         feed(proxier, count, "system", [f"10.244.0.{n}" for n in range(2, 6)])
@@ -261,7 +262,7 @@ def main() -> None:
         figure(f"{n}: programming latency p99", d["p99"], "ms", TARGET_P99_MS, False,
                note=f"max {d['max']:.0f} ms; of which the PATCH itself p50 {api['p50']:.0f} ms")
 
-    heading("where a partial sync's time goes (IPTablesProxier on a scratch netns, medians)")
+    heading("where a partial sync's time goes (an iptables-mode Proxier on a scratch netns, medians)")
     for count in counts:
         cost = sync_cost(count, args.samples, f"{cluster.name}-sync")
         medians = {phase: statistics.median(values) * 1000 for phase, values in cost.items()}

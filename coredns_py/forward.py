@@ -12,7 +12,6 @@ import logging
 import secrets
 import socket
 import struct
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from dnslib import EDNS0, QTYPE, RCODE, RR, DNSQuestion, DNSRecord
 
 from coredns_py.chain import Reply, Request
+from kubenet.clock import REAL_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ForwardCache:
     negative answers for min(SOA TTL, SOA MINIMUM) (RFC 2308 5)."""
 
     def __init__(self, max_entries: int = 10000, max_ttl: int = 3600, max_negative_ttl: int = 1800,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Clock = REAL_CLOCK) -> None:
         self.max_entries = max_entries
         self.max_ttl = max_ttl
         self.max_negative_ttl = max_negative_ttl
@@ -144,7 +144,7 @@ class ForwardCache:
         if entry is None:
             return None
         stored_at, expires_at, packed = entry
-        now = self.clock()
+        now = self.clock.monotonic()
         if now >= expires_at:
             del self._entries[key]
             return None
@@ -160,7 +160,7 @@ class ForwardCache:
         ttl = self._ttl(message)
         if ttl <= 0:
             return
-        now = self.clock()
+        now = self.clock.monotonic()
         self._entries[key] = (now, now + ttl, message.pack())
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:

@@ -32,6 +32,8 @@ class InformerLike(Protocol):
 
     def has_synced(self) -> bool: ...
 
+    async def wait_synced(self) -> None: ...
+
     async def run(self) -> None: ...
 
 
@@ -45,10 +47,8 @@ def _default_informer(client: Any, resource: str) -> InformerLike:
 
 
 class ZoneFeeder:
-    def __init__(self, client: Any, zone: ClusterZone, informer_factory: InformerFactory = _default_informer,
-                 sync_poll_interval: float = 0.05) -> None:
+    def __init__(self, client: Any, zone: ClusterZone, informer_factory: InformerFactory = _default_informer) -> None:
         self.zone = zone
-        self.sync_poll_interval = sync_poll_interval
         self.informers: list[InformerLike] = []
         for resource, method_name in WATCHED_RESOURCES:
             informer = informer_factory(client, resource)
@@ -63,20 +63,19 @@ class ZoneFeeder:
     async def run(self) -> None:
         """Run the informers until cancelled; the zone turns synced once all of them have listed."""
         tasks = [asyncio.create_task(informer.run()) for informer in self.informers]
+        synced = asyncio.ensure_future(asyncio.gather(*(informer.wait_synced() for informer in self.informers)))
         try:
-            while not all(informer.has_synced() for informer in self.informers):
-                done = [t for t in tasks if t.done()]
-                if done:
-                    await done[0]  # an informer that returned or raised before syncing: surface it
-                    raise RuntimeError("an informer stopped before it synced")
-                await asyncio.sleep(self.sync_poll_interval)
+            done, _ = await asyncio.wait([synced, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            if synced not in done:
+                await done.pop()  # an informer that returned or raised before syncing: surface it
+                raise RuntimeError("an informer stopped before it synced")
             self.zone.mark_synced()
             log.info("zone %s synced from the API server", self.zone.origin)
             await asyncio.gather(*tasks)
         finally:
+            synced.cancel()
             for task in tasks:
                 task.cancel()
-
 
 def connect(kubeconfig: str) -> Any:
     """An HTTPS client for the API server named in a kubeconfig (kubenet.client's HTTPClient)."""

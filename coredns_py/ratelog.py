@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+
+from kubenet.clock import REAL_CLOCK, Clock
 
 
 class RateLimitedLog:
     def __init__(self, logger: logging.Logger, what: str, interval: float = 10.0,
-                 level: int = logging.WARNING) -> None:
+                 level: int = logging.WARNING, clock: Clock = REAL_CLOCK) -> None:
         self.logger = logger
+        self.clock = clock
         self.what = what  # "malformed packets": the line reads "N malformed packets in the last Xs, ..."
         self.interval = interval
         self.level = level
@@ -22,7 +24,7 @@ class RateLimitedLog:
         self.total = 0  # every event since start (tests and a future metrics endpoint read it)
         self.last = ""
         self._last_flush = float("-inf")
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Task | None = None  # the flush at the end of the current interval
 
     def note(self, peer: str, reason: str) -> None:
         """Count one event from peer; a line goes out now or when the current interval ends."""
@@ -30,8 +32,12 @@ class RateLimitedLog:
         self.total += 1
         self.last = f"last from {peer}: {reason}"
         if self._timer is None:
-            delay = max(0.0, self._last_flush + self.interval - time.monotonic())
-            self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+            delay = max(0.0, self._last_flush + self.interval - self.clock.monotonic())
+            self._timer = asyncio.get_running_loop().create_task(self._flush_after(delay))
+
+    async def _flush_after(self, delay: float) -> None:
+        await self.clock.sleep(delay)
+        self.flush()
 
     def flush(self) -> None:
         self._timer = None
@@ -40,10 +46,10 @@ class RateLimitedLog:
         # Every event counted here arrived within the last interval: at most one line per interval goes out.
         self.logger.log(self.level, "%d %s in the last %gs, %s", self.count, self.what, self.interval, self.last)
         self.count = 0
-        self._last_flush = time.monotonic()
+        self._last_flush = self.clock.monotonic()
 
     def close(self) -> None:
         """Log what is still counted (the server is stopping) and drop the timer."""
-        if self._timer is not None:
+        if self._timer is not None and self._timer is not asyncio.current_task():
             self._timer.cancel()
         self.flush()

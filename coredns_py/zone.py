@@ -8,13 +8,13 @@ this IP have. Every change that alters what DNS would answer bumps the SOA seria
 from __future__ import annotations
 
 import ipaddress
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from coredns_py.model import EndpointSlice, PortSpec, Service, dashed_ip
+from kubenet.clock import REAL_CLOCK, Clock
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
@@ -36,11 +36,13 @@ class ClusterZone:
         domain: str = "cluster.local",
         service_cidrs: Iterable[str] = ("10.96.0.0/12",),
         pod_cidrs: Iterable[str] = ("10.244.0.0/16",),
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         self.domain = domain.strip(".").lower()
         self.origin = self.domain + "."
         self.cluster_networks = [ipaddress.ip_network(c, strict=False) for c in (*service_cidrs, *pod_cidrs)]
-        self.serial = int(time.time())
+        self.clock = clock
+        self.serial = int(clock.now())
         self._synced = False
         self._services: dict[tuple[str, str], Service] = {}
         self._slices: dict[tuple[str, str], EndpointSlice] = {}
@@ -113,7 +115,7 @@ class ClusterZone:
 
     def _changed(self) -> None:
         # The SOA serial is the time of the last change (dns.md); never let it go backwards.
-        self.serial = max(self.serial, int(time.time()))
+        self.serial = max(self.serial, int(self.clock.now()))
         self._ptr = None
         for callback in self._listeners:
             callback()

@@ -1,1 +1,1 @@
-"""The Ingress controller and its HTTP(S) proxy (ARCHITECTURE.md). Not built yet: it is its own issue."""
+"""The Ingress controller and its HTTP(S) proxy (docs/architecture.md). Not built yet: it is its own issue."""

@@ -1,1 +1,1 @@
-"""Lab scenarios behind `kubenet lab` (ARCHITECTURE.md). Not built yet: they are their own issue."""
+"""Lab scenarios behind `kubenet lab` (docs/architecture.md). Not built yet: they are their own issue."""

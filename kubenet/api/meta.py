@@ -8,9 +8,10 @@ def now_rfc3339() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def now_micro() -> str:
-    """metav1.MicroTime now (Lease renewTime, CRI log timestamps)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def now_micro(at: float | None = None) -> str:
+    """metav1.MicroTime now, or at `at` seconds since the epoch (Lease renewTime, CRI log timestamps)."""
+    moment = dt.datetime.now(dt.UTC) if at is None else dt.datetime.fromtimestamp(at, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(value: str | None) -> dt.datetime | None:

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 
 from kubenet.api.merge_keys import KINDS_WITH_STATUS, empty_object
 from kubenet.api.patch_errors import PatchError, json_equal
-from kubenet.api.patch_fieldset import Path, decode_fields_v1, encode_fields_v1, owned_fields, path_string, schema
+from kubenet.api.patch_fieldset import (
+    FieldsV1Error,
+    Path,
+    decode_fields_v1,
+    encode_fields_v1,
+    owned_fields,
+    path_string,
+    schema,
+)
 
 APPLY, UPDATE = "Apply", "Update"
 # An object written before anyone tracked fields: its existing fields are attributed to this manager when it
@@ -236,7 +244,12 @@ def update_managed_fields(old: dict | None, new: dict, manager: str, operation: 
         if all(entry == {} for entry in new_entries):
             new["metadata"].pop("managedFields", None)
             return
-        entries = _decode(new_entries)
+        try:
+            entries = _decode(new_entries)
+        except FieldsV1Error:
+            # FieldManager.Update upstream: managedFields in the request that do not decode give way to the live
+            # object's (a 500 here before).
+            entries = _decode(old_entries)
     else:
         entries = _decode(old_entries)
     before = _metadata_view(old) if old is not None else {}

@@ -269,7 +269,13 @@ def _element_order(element: str) -> tuple[int, str]:
     return ("fkvi".index(element[0]) if element[:1] in ("f", "k", "v", "i") else 4, element[2:])
 
 
+class FieldsV1Error(ValueError):
+    """A fieldsV1 that is not a tree of objects (a client may send anything in managedFields)."""
+
+
 def decode_fields_v1(tree: dict, prefix: Path = ()) -> set[Path]:
+    if not isinstance(tree or {}, dict):
+        raise FieldsV1Error(f"expected an object at {path_string(prefix) or '.'}, got {type(tree).__name__}")
     paths: set[Path] = set()
     for element, child in (tree or {}).items():
         if element == ".":

@@ -240,7 +240,8 @@ def validate_endpoints(ep: dict) -> list[FieldError]:
         p = f"subsets[{i}]"
         for key in ("addresses", "notReadyAddresses"):
             for j, addr in enumerate(subset.get(key) or []):
-                errs += is_valid_ip(f"{p}.{key}[{j}].ip", addr.get("ip") or "")
+                ip_errs = is_valid_ip(f"{p}.{key}[{j}].ip", addr.get("ip") or "")
+                errs += ip_errs or validate_endpoint_ip(f"{p}.{key}[{j}].ip", addr["ip"])
         ports = subset.get("ports") or []
         for j, port in enumerate(ports):
             pp = f"{p}.ports[{j}]"
@@ -297,4 +298,21 @@ def _validate_slice_address(address_type: str, addr: str, path: str) -> list[Fie
         return [invalid(path, addr, "must be a valid IPv6 address")]
     if address_type == "FQDN":
         return validate_dns1123_subdomain(addr, path)
-    return []
+    return validate_endpoint_ip(path, addr) if ip is not None else []
+
+
+def validate_endpoint_ip(path: str, addr: str) -> list[FieldError]:
+    """ValidateEndpointIP upstream, for Endpoints and EndpointSlice addresses: no unspecified, loopback or
+    link-local address (a Service must not send Pods' traffic to a node's own localhost or metadata service)."""
+    ip = ipaddress.ip_address(addr)
+    errs = []
+    if ip.is_unspecified:
+        errs.append(invalid(path, addr, f"may not be unspecified ({addr})"))
+    if ip.is_loopback:
+        errs.append(invalid(path, addr, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+    if ip.is_link_local:
+        errs.append(invalid(path, addr, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+    if ip in ipaddress.ip_network("224.0.0.0/24") or (ip.version == 6 and ip.packed[0] == 0xFF
+                                                       and ip.packed[1] & 0x0F == 0x02):  # Go IsLinkLocalMulticast
+        errs.append(invalid(path, addr, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+    return errs

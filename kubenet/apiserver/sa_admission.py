@@ -4,13 +4,22 @@ ConfigMap, the namespace) and its read-only mount at /var/run/secrets/kubernetes
 container and init container that does not already mount something there."""
 from __future__ import annotations
 
-from kubenet.api import errors, names
+import random
+
+from kubenet.api import errors
 
 VOLUME_PREFIX = "kube-api-access-"
 MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 TOKEN_EXPIRATION_SECONDS = 3607  # serviceaccount.WarnOnlyBoundTokenExpirationSeconds
 MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
+# utilrand.String's alphabet (no vowels, no look-alikes), which names.SimpleNameGenerator draws 5 chars from.
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def name_suffix(n: int = 5) -> str:
+    """utilrand.String: the suffix of a generated name (no vowels, no look-alikes)."""
+    return "".join(random.choices(_NAME_ALPHABET, k=n))
 
 
 def token_volume(name: str) -> dict:
@@ -52,7 +61,7 @@ def admit_pod(pod: dict, service_account: dict | None) -> None:
 def mount_service_account_token(spec: dict) -> None:
     volumes = spec.get("volumes") or []
     existing = next((v["name"] for v in volumes if str(v.get("name", "")).startswith(VOLUME_PREFIX)), None)
-    name = existing or names.simple_name(VOLUME_PREFIX)
+    name = existing or VOLUME_PREFIX + name_suffix()
     needs_volume = False
     for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         mounts = container.get("volumeMounts") or []

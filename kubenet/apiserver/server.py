@@ -139,6 +139,10 @@ class APIServer:
             return status_response(exc)
         except web.HTTPRequestEntityTooLarge:
             return status_response(errors.too_large())
+        except web.RequestPayloadError as exc:  # a body that does not read (Content-Encoding that lies): the client's
+            cause = exc.__cause__
+            text = getattr(cause, "message", "") or str(cause or exc)
+            return status_response(errors.bad_request(f"error reading the request body: {text.strip()}"))
         except web.HTTPException as exc:
             if exc.status == 404:
                 return status_response(errors.resource_not_found())

@@ -24,6 +24,8 @@ class Informer:
         self._handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
         self._synced = asyncio.Event()
         self.resource_version = "0"
+        # Made by a `wait_revision` waiter, set and dropped when resource_version moves (no cost without one).
+        self._moved: asyncio.Event | None = None
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
                      on_delete: Handler | None = None) -> None:
@@ -44,6 +46,23 @@ class Informer:
 
     async def wait_synced(self) -> None:
         await self._synced.wait()
+
+    def synced_revision(self) -> int:
+        """The store revision this cache reflects: every event up to it has been applied and handled."""
+        return int(self.resource_version or 0)
+
+    async def wait_revision(self, revision: int) -> None:
+        """Return once the cache reflects `revision` (its handlers have run for every event up to it)."""
+        while self.synced_revision() < revision:
+            if self._moved is None:
+                self._moved = asyncio.Event()
+            await self._moved.wait()
+
+    def _moved_to(self, resource_version: str) -> None:
+        self.resource_version = resource_version
+        if self._moved is not None:
+            self._moved.set()
+            self._moved = None
 
     def _emit(self, index: int, *args) -> None:
         for handlers in self._handlers:
@@ -67,12 +86,11 @@ class Informer:
                 self._emit(0, obj)
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                 self._emit(1, old, obj)
-        self.resource_version = rv
+        self._moved_to(rv)
         self._synced.set()
 
     def _apply(self, etype: str, obj: dict) -> None:
         key = object_key(obj)
-        self.resource_version = obj["metadata"].get("resourceVersion", self.resource_version)
         if etype == "DELETED":
             old = self.cache.pop(key, None)
             self._emit(2, old or obj)
@@ -83,6 +101,8 @@ class Informer:
                 self._emit(0, obj)
             else:
                 self._emit(1, old, obj)
+        # Moved after the handlers ran, so a waiter on this revision sees what they enqueued.
+        self._moved_to(obj["metadata"].get("resourceVersion", self.resource_version))
 
     async def run(self) -> None:
         """List, then watch from the list's resourceVersion; relist on 410 Gone or a broken stream."""
@@ -94,7 +114,7 @@ class Informer:
                                                           self.label_selector, self.field_selector,
                                                           timeout_seconds=None):
                     if etype == "BOOKMARK":
-                        self.resource_version = obj["metadata"]["resourceVersion"]
+                        self._moved_to(obj["metadata"]["resourceVersion"])
                         continue
                     if etype == "ERROR":
                         break

@@ -14,6 +14,8 @@ class WorkQueue:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.base_delay = base_delay
         self.max_delay = max_delay
+        # Made by a `wait_idle` waiter, set and dropped when a worker finishes a key (no cost without one).
+        self._finished: asyncio.Event | None = None
 
     def add(self, key: str) -> None:
         if key in self._processing:
@@ -60,6 +62,28 @@ class WorkQueue:
         if key in self._dirty:
             self._dirty.discard(key)
             self.add(key)
+        if self._finished is not None:
+            self._finished.set()
+            self._finished = None
+
+    def busy(self, horizon: float = 0.0) -> bool:
+        """Keys queued or being worked on, or due again within `horizon` seconds (a retry's back-off).
+
+        A key scheduled further out (a deadline, a periodic recheck) is future work, not work in progress.
+        """
+        if self._queued or self._processing:
+            return True
+        if not horizon or not self._timers:
+            return False
+        soon = asyncio.get_running_loop().time() + horizon
+        return any(timer.when() <= soon for timer in self._timers.values())
+
+    async def wait_idle(self, horizon: float = 0.0) -> None:
+        """Return once `busy(horizon)` is false; every change towards idle passes through `done()`."""
+        while self.busy(horizon):
+            if self._finished is None:
+                self._finished = asyncio.Event()
+            await self._finished.wait()
 
     def __len__(self) -> int:
         return self._queue.qsize()

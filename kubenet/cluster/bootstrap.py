@@ -1,15 +1,15 @@
 """What a fresh cluster has before anyone applies anything (kubeadm's phases, in objects):
 the system namespaces, the default RBAC roles and bindings, the `kubernetes` Service and its endpoints, and
-cluster DNS (CoreDNS + kube-dns)."""
+the add-ons (kubenet/addons: CoreDNS + kube-dns), each with its RBAC first."""
 from __future__ import annotations
 
+from kubenet.addons import ADDONS
 from kubenet.api.errors import APIError
 from kubenet.client.base import Client
 from kubenet.cluster import bootstrap_policy
 from kubenet.cluster.config import ClusterConfig
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3"
 
 
 async def _ensure(client: Client, resource: str, obj: dict, namespace: str | None = None) -> None:
@@ -43,47 +43,7 @@ def kubernetes_endpoints(config: ClusterConfig) -> tuple[dict, dict]:
     return endpoints, endpoint_slice
 
 
-def kube_dns_service(config: ClusterConfig) -> dict:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                         "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
-                                    "kubernetes.io/name": "CoreDNS"},
-                         "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
-            "spec": {"selector": {"k8s-app": "kube-dns"}, "clusterIP": config.dns_ip,
-                     "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                               {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                               {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}
-
-
-def coredns_deployment(replicas: int = 1) -> dict:
-    labels = {"k8s-app": "kube-dns"}
-    container = {
-        "name": "coredns", "image": COREDNS_IMAGE, "imagePullPolicy": "IfNotPresent",
-        "args": ["-conf", "/etc/coredns/Corefile"],
-        "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"},
-                  {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
-                  {"name": "metrics", "containerPort": 9153, "protocol": "TCP"}],
-        "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
-        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}, "periodSeconds": 1,
-                           "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
-        "livenessProbe": {"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
-                          "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
-                          "failureThreshold": 5},
-    }
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "coredns", "namespace": "kube-system", "labels": labels},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"containers": [container], "dnsPolicy": "Default",
-                                           "priorityClassName": "system-cluster-critical",
-                                           "tolerations": [
-                                               {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                               {"key": "node-role.kubernetes.io/control-plane",
-                                                "effect": "NoSchedule"}]}}}}
-
-
-async def bootstrap(client: Client, config: ClusterConfig, with_dns: bool = True) -> None:
+async def bootstrap(client: Client, config: ClusterConfig, with_addons: bool = True) -> None:
     for ns in SYSTEM_NAMESPACES:
         await _ensure(client, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     for role in bootstrap_policy.cluster_roles():
@@ -94,6 +54,8 @@ async def bootstrap(client: Client, config: ClusterConfig, with_dns: bool = True
     endpoints, endpoint_slice = kubernetes_endpoints(config)
     await _ensure(client, "endpoints", endpoints, "default")
     await _ensure(client, "endpointslices.discovery.k8s.io", endpoint_slice, "default")
-    if with_dns:
-        await _ensure(client, "services", kube_dns_service(config), "kube-system")
-        await _ensure(client, "deployments.apps", coredns_deployment(), "kube-system")
+    if not with_addons:
+        return
+    for addon in ADDONS:
+        for resource, obj in (*addon.rbac(config), *addon.manifests(config)):
+            await _ensure(client, resource, obj, obj["metadata"].get("namespace"))

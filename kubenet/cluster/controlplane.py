@@ -52,7 +52,7 @@ class ControlPlane:
         logging.getLogger("kubenet.apiserver").info("Serving securely on %s", ", ".join(
             f"{h}:{c.api_port}" for h in self.hosts))
         self.client = LocalClient(self.registry, token_issuer=self.apiserver.token_issuer)
-        await bootstrap(self.client, c, with_dns=with_dns)
+        await bootstrap(self.client, c, with_addons=with_dns)
         self.controllers = ControllerManager(self.client, context=ControllerContext(
             cluster_cidr=c.pod_cidr, service_cidr=c.service_cidr, cluster_domain=c.cluster_domain, lb_pool=c.lb_range,
             root_ca=self.pki.ca_cert.read_text()))

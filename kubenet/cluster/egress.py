@@ -16,19 +16,20 @@ from kubenet.cluster.config import ClusterConfig
 IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
 
 
-def _chains(config: ClusterConfig) -> tuple[str, str]:
+def chain_names(config: ClusterConfig) -> tuple[str, str]:
+    """(nat chain, filter chain)."""
     return f"KN-MASQ-{config.bridge}", f"KN-FWD-{config.bridge}"
 
 
 def _jumps(config: ClusterConfig) -> list[tuple[str, list[str]]]:
-    masq, fwd = _chains(config)
+    masq, fwd = chain_names(config)
     comment = ["-m", "comment", "--comment", f"kubenet {config.name}: cluster traffic leaving the cluster"]
     return [("nat", ["POSTROUTING", *comment, "-j", masq]), ("filter", ["FORWARD", *comment, "-j", fwd])]
 
 
 def render(config: ClusterConfig) -> str:
     """The iptables-restore input (--noflush) for the two chains."""
-    masq, fwd = _chains(config)
+    masq, fwd = chain_names(config)
     b = config.bridge
     return "\n".join([
         "*nat", f":{masq} - [0:0]", f"-F {masq}",
@@ -71,7 +72,7 @@ def delete(config: ClusterConfig, netns: str | None) -> None:
     for table, rule in _jumps(config):
         while _exists(table, rule, netns):
             kernel.run("iptables", "-w", "-t", table, "-D", *rule, netns=netns, check=False)
-    for table, chain in zip(("nat", "filter"), _chains(config), strict=True):
+    for table, chain in zip(("nat", "filter"), chain_names(config), strict=True):
         kernel.run("iptables", "-w", "-t", table, "-F", chain, netns=netns, check=False)
         kernel.run("iptables", "-w", "-t", table, "-X", chain, netns=netns, check=False)
     saved = config.data / "host-ip-forward"

@@ -1,11 +1,10 @@
-"""Health as `kubenet up` and `kubenet status` see it: nodes Ready, and cluster DNS answering a real query."""
+"""Health as `kubenet up` and `kubenet status` see it: nodes Ready, and each add-on's own check (kubenet/addons:
+cluster DNS answering a real query)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
-from dnslib import QTYPE, DNSRecord
-
+from kubenet.addons import HealthCheck, health_checks
 from kubenet.client.base import Client
 from kubenet.cluster.config import ClusterConfig
 
@@ -15,21 +14,9 @@ def node_ready(node: dict) -> bool:
                for c in (node.get("status") or {}).get("conditions") or [])
 
 
-def dns_query_answers(server: str, name: str, timeout: float = 0.5) -> bool:
-    """One UDP query to the cluster DNS Service, through the node's kube-proxy rules like any client."""
-    query = DNSRecord.question(name, "A")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.sendto(query.pack(), (server, 53))
-            reply = DNSRecord.parse(sock.recv(4096))
-        except OSError:
-            return False
-        return reply.header.id == query.header.id and any(r.rtype == QTYPE.A for r in reply.rr)
-
-
-async def dns_answers(server: str, name: str, timeout: float = 0.5) -> bool:
-    return await asyncio.to_thread(dns_query_answers, server, name, timeout)
+def addon_checks(config: ClusterConfig) -> list[HealthCheck]:
+    """The add-on checks that apply: add-ons run as Pods, so a cluster without nodes has none."""
+    return health_checks() if config.node_names else []
 
 
 async def check_health(client: Client, config: ClusterConfig, kubelets: dict) -> dict[str, bool]:
@@ -38,6 +25,6 @@ async def check_health(client: Client, config: ClusterConfig, kubelets: dict) ->
     for name in config.node_names:
         node = next((n for n in nodes if n["metadata"]["name"] == name), None)
         health[f"node {name}"] = node is not None and node_ready(node)
-    if config.node_names:
-        health["cluster DNS"] = await dns_answers(config.dns_ip, f"kubernetes.default.svc.{config.cluster_domain}")
+    for check in addon_checks(config):
+        health[check.name] = await asyncio.to_thread(check.probe, config)
     return health

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import sqlite3
@@ -16,16 +15,18 @@ from pathlib import Path
 
 from cni.hostlocal import LeaseStore
 from kubenet import kernel
+from kubenet.addons import ADDONS
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import control_plane_pods
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import DATA_ROOT, ClusterConfig
+from kubenet.cluster.inventory import POD_NETNS_SUFFIX, Inventory
 from kubenet.cluster.monitor import EXIT_FILE
-from kubenet.cluster.topology import HostBridge, NodeNetwork
+from kubenet.cluster.topology import HostBridge
 
 PHASES = [("certificates", "Writing certificates"), ("network", "Preparing nodes"),
           ("control-plane", "Starting control-plane"), ("nodes", "Starting kubelets and kube-proxy"),
-          ("running", "Installing CoreDNS"), ("ready", "Cluster ready")]
+          ("running", "Installing " + ", ".join(a.name for a in ADDONS)), ("ready", "Cluster ready")]
 
 
 class ClusterError(Exception):
@@ -76,14 +77,6 @@ def _read_pid_file(config: ClusterConfig) -> int | None:
         return int((config.data / "supervisor.pid").read_text())
     except (OSError, ValueError):
         return None
-
-
-def _our_netns(config: ClusterConfig) -> list[str]:
-    """This cluster's node and Pod netns, by exact name (another cluster may be called `<name>-b`)."""
-    nodes = {config.node_netns(n) for n in config.node_names}
-    prefix = config.pod_netns_prefix()
-    return [ns for ns in kernel.netns_list()
-            if ns in nodes or (ns.startswith(prefix) and re.fullmatch(r"[0-9a-f]{12}", ns[len(prefix):]))]
 
 
 @dataclass
@@ -274,7 +267,7 @@ def _remove_pods_and_nodes(config: ClusterConfig) -> tuple[list[int], list[str]]
     stuck = ClusterCgroup(config.name).kill_all()
     pod_uids = _pod_uids(config)
     # Pods first (their processes by PID, found through their netns), then nodes.
-    ours = _our_netns(config)
+    ours = [ns.name for ns in Inventory(config).netns() if ns.role != "sandbox"]  # the sandbox goes last
     protected = _protected_pids()
     for ns in sorted(ours, key=lambda n: not n.startswith(config.pod_netns_prefix())):
         kernel.kill_pids([p for p in kernel.netns_pids(ns) if p not in protected])
@@ -282,10 +275,10 @@ def _remove_pods_and_nodes(config: ClusterConfig) -> tuple[list[int], list[str]]
         if ns.startswith(config.pod_netns_prefix()):
             pod_uids.append(ns[len(config.pod_netns_prefix()):])
     for files in Path("/etc/netns").glob(f"{config.pod_netns_prefix()}*"):  # also hostNetwork Pods' files
-        if re.fullmatch(r"[0-9a-f]{12}", files.name[len(config.pod_netns_prefix()):]):
+        if POD_NETNS_SUFFIX.fullmatch(files.name[len(config.pod_netns_prefix()):]):
             shutil.rmtree(files, ignore_errors=True)
-    for i, node in enumerate(config.node_names):
-        NodeNetwork(config, node, i).delete()
+    for node in Inventory(config).nodes:
+        node.delete()
     return stuck, pod_uids
 
 
@@ -341,11 +334,11 @@ def down(name: str, data_dir: str = "") -> list[str]:
         except OSError:
             pass
     cgroup = ClusterCgroup(config.name).path
-    leftovers = [f"netns {ns}" for ns in _our_netns(config)] + [f"process {p}" for p in stuck if p]
+    left = Inventory(config).netns()
+    leftovers = [f"netns {ns.name}" for ns in left if ns.role != "sandbox"] + [f"process {p}" for p in stuck if p]
     if cgroup is not None and cgroup.exists():
         leftovers.append(f"cgroup {cgroup}")
-    if config.sandbox_netns and kernel.netns_exists(config.sandbox_netns):
-        leftovers.append(f"netns {config.sandbox_netns}")
+    leftovers += [f"netns {ns.name}" for ns in left if ns.role == "sandbox"]
     return leftovers
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kubenet import kernel
 from kubenet.client.informer import Informer
-from kubenet.cluster.topology import HostBridge, NodeNetwork
+from kubenet.cluster.topology import HostBridge, NodeNetwork, read_routes
 
 log = logging.getLogger(__name__)
 RESYNC_SECONDS = 30.0
@@ -45,13 +45,8 @@ class RouteTable:
 
     def read(self) -> dict[str, str]:
         """dst → gateway of the `via` routes on dev (the connected and default routes are not ours to manage)."""
-        routes = {}
-        for line in kernel.ip("-4", "route", "show", "dev", self.dev, netns=self.netns).splitlines():
-            words = line.split()
-            if len(words) >= 3 and words[1] == "via" and words[0] != "default":
-                dst = words[0] if "/" in words[0] else f"{words[0]}/32"
-                routes[dst] = words[2]
-        return routes
+        return {(r.dst if "/" in r.dst else f"{r.dst}/32"): r.via for r in read_routes(self.netns, self.dev)
+                if r.via and r.dst != "default"}
 
     def sync(self, wanted: dict[str, str]) -> list[str]:
         """Write the difference; returns the errors (the other routes are still written)."""

@@ -14,7 +14,8 @@ import ssl
 from kubenet import kernel
 from kubenet.cluster.cgroups import ClusterCgroup
 from kubenet.cluster.config import ClusterConfig
-from kubenet.cluster.health import dns_query_answers, node_ready
+from kubenet.cluster.health import addon_checks, node_ready
+from kubenet.cluster.inventory import Inventory
 from kubenet.cluster.lifecycle import read_status, supervisor_pid
 from kubenet.cluster.monitor import read_exit
 
@@ -51,8 +52,8 @@ def live_health(config: ClusterConfig) -> dict[str, bool]:
         pass
     for name in config.node_names:
         health[f"node {name}"] = name in nodes and node_ready(nodes[name])
-    if config.node_names:
-        health["cluster DNS"] = dns_query_answers(config.dns_ip, f"kubernetes.default.svc.{config.cluster_domain}")
+    for check in addon_checks(config):
+        health[check.name] = check.probe(config)
     return health
 
 
@@ -94,10 +95,10 @@ def status(name: str, data_dir: str = "") -> dict:
                                       "`kubenet up` restarts the Pods, `kubenet down` ends them")
         return report
     health = kernel.call_in_netns(config.sandbox_netns, lambda: live_health(config))
-    for node in config.node_names:
-        if not kernel.netns_exists(config.node_netns(node)):
-            report["problems"].append(f"node {node}: network namespace {config.node_netns(node)} is missing")
-    report["problems"] += [f"{check} is not answering" if check in ("apiserver", "cluster DNS") else
+    for node in Inventory(config).missing_node_netns():
+        report["problems"].append(f"node {node.name}: network namespace {node.netns} is missing")
+    answering = {"apiserver", *(c.name for c in addon_checks(config))}
+    report["problems"] += [f"{check} is not answering" if check in answering else
                            f"{check} is not Ready" for check, ok in health.items() if not ok]
     phase = read_status(config).get("phase")
     healthy = not report["problems"]

@@ -27,6 +27,7 @@ from kubenet.cluster.routes import Router
 from kubenet.cluster.topology import HostBridge, NodeNetwork
 from kubenet.kubelet.kubelet import Kubelet
 from kubenet.kubelet.static_pods import StaticPods
+from kubenet.proxy.backend import ProxyConfig
 from kubenet.proxy.kube_proxy import KubeProxy
 
 log = logging.getLogger("kubenet.supervisor")
@@ -99,8 +100,8 @@ class Supervisor:
         for i, node in enumerate(self.nodes):
             self.kubelets[node.name] = Kubelet(client, c.kubelet_config(node.name, node.ip, node.netns, i == 0),
                                                static_pods=self.static_pods if i == 0 else None)
-            self.proxies.append(KubeProxy(node.name, node.ip, c.pod_cidr, node.netns, services, slices,
-                                          c.proxy_mode))
+            proxy_config = ProxyConfig(node.name, (node.ip,), c.pod_cidr, node.netns, mode=c.proxy_mode)
+            self.proxies.append(KubeProxy(proxy_config, services, slices))
         self.tasks += [asyncio.create_task(inf.run()) for inf in (nodes, services, slices)]
         for proxy in self.proxies:
             proxy.start()

@@ -3,15 +3,34 @@
 HostBridge: the "node network" bridge in the host (or sandbox) netns, with safety routes.
 NodeNetwork: a node's netns, its uplink veth on the host bridge, forwarding and bridge-netfilter on.
 Each has create() and delete(); delete finds everything by name, so it also works after a crash.
+Route / read_routes: the kernel's routes as values, the one reader of them (inventory.py, routes.py use it).
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
 from kubenet import kernel
 from kubenet.cluster import egress
 from kubenet.cluster.config import ClusterConfig
+
+
+@dataclass(frozen=True)
+class Route:
+    netns: str | None
+    dst: str  # as ip prints it: "10.244.1.0/24", "10.96.0.5" for a host route, "default"
+    dev: str = ""
+    via: str = ""
+    type: str = ""  # "unreachable" for the safety routes; "" for unicast
+
+
+def read_routes(netns: str | None, dev: str | None = None) -> list[Route]:
+    """The IPv4 routes of the main table in netns (on dev only, when given); raises KernelError when the netns
+    or the device is not there."""
+    found = json.loads(kernel.ip("-j", "-4", "route", "show", *(("dev", dev) if dev else ()), netns=netns) or "[]")
+    return [Route(netns, r.get("dst", ""), r.get("dev", dev or ""), r.get("gateway", ""),
+                  "" if r.get("type", "unicast") == "unicast" else r["type"]) for r in found]
 
 
 def ensure_br_netfilter() -> None:
@@ -59,10 +78,9 @@ class HostBridge:
         egress.delete(c, None)
         for dst in (c.pod_cidr, c.service_cidr):
             kernel.ip("route", "del", "unreachable", dst, "metric", "4000", check=False)
-        out = kernel.ip("route", "show", "dev", c.bridge, check=False) if kernel.link_exists(c.bridge) else ""
-        for line in out.splitlines():
-            if " via " in line:
-                kernel.ip("route", "del", line.split()[0], "dev", c.bridge, check=False)
+        for route in read_routes(None, c.bridge) if kernel.link_exists(c.bridge) else []:
+            if route.via:
+                kernel.ip("route", "del", route.dst, "dev", c.bridge, check=False)
         if kernel.link_exists(c.bridge):
             kernel.ip("link", "del", c.bridge, check=False)
 

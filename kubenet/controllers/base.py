@@ -28,6 +28,9 @@ class Informers:
             self._by_resource[resource] = Informer(self.client, resource)
         return self._by_resource[resource]
 
+    def all(self) -> list[Informer]:
+        return list(self._by_resource.values())
+
     def start(self) -> list[asyncio.Task]:
         return [asyncio.create_task(inf.run(), name=f"informer-{r}") for r, inf in self._by_resource.items()]
 

@@ -91,9 +91,12 @@ class JobController(Controller):
         self.pods = informers.get("pods")
         self.pod_index = NamespaceIndex()
         self.expectations = Expectations()
-        self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new),
-                               lambda job: self.expectations.forget(object_key(job)))
+        self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._job_deleted)
         self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+
+    def _job_deleted(self, job: dict) -> None:
+        self.expectations.forget(object_key(job))
+        self.enqueue(job)  # its Pods' tracking finalizers go (cleanupPodFinalizers upstream)
 
     def _pod_added(self, pod: dict) -> None:
         self.pod_index.add(pod)
@@ -123,9 +126,12 @@ class JobController(Controller):
     # --- reconcile -----------------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> None:
         job = self.jobs.get(key)
-        if job is None or podutil.is_terminating(job):
-            return
         namespace, _ = split_key(key)
+        if job is None:
+            await self._release_orphans(key, namespace or "")
+            return
+        if podutil.is_terminating(job):
+            return
         pods = await self._claim_pods(job, [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(
             namespace or "")) if p is not None])
         if is_finished(job):
@@ -137,6 +143,19 @@ class JobController(Controller):
             return
         job = await self._track_finished_pods(job, pods)
         await self._sync(key, job, pods)
+
+    async def _release_orphans(self, key: str, namespace: str) -> None:
+        """syncOrphanPod upstream: a Pod whose Job is gone (deleted, or the Pod orphaned by `--cascade=orphan`)
+        loses the tracking finalizer, else nothing ever removes it and a deleted Pod stays Terminating forever.
+        A Pod event of that Job, or of a Pod released from it, enqueues its key."""
+        orphans = []
+        for pod in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace)):
+            if pod is None or TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+                continue
+            owner = owner_key_of(pod, "Job")
+            if owner == key or (controller_of(pod) is None and owner is None):
+                orphans.append(pod)
+        await self._remove_finalizers(orphans)
 
     async def _claim_pods(self, job: dict, candidates: list[dict]) -> list[dict]:
         """getPodsForJob: adopt orphans the selector matches (adding the tracking finalizer, as the adoption

@@ -15,6 +15,7 @@ from kubenet.api.version import GIT_VERSION
 from kubenet.client.base import Client
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import Informer
+from kubenet.clock import REAL_CLOCK, Clock
 from kubenet.kubelet import projected
 from kubenet.kubelet.config import KubeletConfig
 from kubenet.kubelet.dns import ResolvConf, parse_resolv_conf
@@ -31,8 +32,10 @@ HOUSEKEEPING_PERIOD = 10.0
 
 
 class Kubelet:
-    def __init__(self, client: Client, config: KubeletConfig, static_pods: StaticPods | None = None):
+    def __init__(self, client: Client, config: KubeletConfig, static_pods: StaticPods | None = None,
+                 clock: Clock = REAL_CLOCK):
         self.client = client
+        self.clock = clock  # paces the lease renewal
         self.config = config
         self.node_name = config.node_name
         self.node_ip = config.node_ip
@@ -46,7 +49,7 @@ class Kubelet:
         self.node_resolv = self._node_resolv()
         self._tasks: list[asyncio.Task] = []
         self._event_tasks: set[asyncio.Task] = set()
-        self.token_refreshers = TokenRefreshers()
+        self.token_refreshers = TokenRefreshers(clock)
 
     # --- configuration derived from the node ------------------------------------------------------------
     def _node_resolv(self) -> ResolvConf:
@@ -139,22 +142,36 @@ class Kubelet:
         return await self.client.patch("nodes", self.node_name, {"status": status}, None, "merge", "status")
 
     async def wait_pod_cidr(self, timeout: float = 30.0) -> str:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            node = await self.client.get("nodes", self.node_name)
-            if node["spec"].get("podCIDR"):
-                await self.post_status(node)
-                return self.pod_cidr
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"node {self.node_name} got no podCIDR")
+        """Wait until the node IPAM controller gives our Node a spec.podCIDR, watching that one Node (a field
+        selector on its name, as the kubelet's node informer does) rather than asking again and again."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    node = await self.client.get("nodes", self.node_name)
+                    if not node["spec"].get("podCIDR"):
+                        node = await self._next_with_pod_cidr(node["metadata"]["resourceVersion"])
+                    if node is not None:
+                        await self.post_status(node)
+                        return self.pod_cidr
+        except TimeoutError:
+            raise TimeoutError(f"node {self.node_name} got no podCIDR") from None
+
+    async def _next_with_pod_cidr(self, resource_version: str) -> dict | None:
+        """Our Node once a watch from `resource_version` shows it with a podCIDR; None if the stream ended."""
+        async for etype, node in self.client.watch("nodes", None, resource_version,
+                                                   field_selector=f"metadata.name={self.node_name}"):
+            if etype == "ERROR":
+                return None  # e.g. 410 Gone: read the Node again
+            if etype in ("ADDED", "MODIFIED") and node["spec"].get("podCIDR"):
+                return node
+        return None
 
     async def _renew_lease(self) -> None:
         lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                  "metadata": {"name": self.node_name, "namespace": "kube-node-lease"},
                  "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION}}
         while True:
-            now = now_micro()
+            now = now_micro(self.clock.now())
             try:
                 try:
                     await self.client.patch("leases.coordination.k8s.io", self.node_name,
@@ -167,7 +184,7 @@ class Kubelet:
                 await self.post_status()
             except APIError as exc:
                 log.warning("kubelet %s: lease/status: %s", self.node_name, exc.message)
-            await asyncio.sleep(LEASE_RENEW)
+            await self.clock.sleep(LEASE_RENEW)
 
     # --- Pods ---------------------------------------------------------------------------------------------
     def _on_pod(self, pod: dict) -> None:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from kubenet.api.meta import now_micro
+from kubenet.clock import REAL_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ def _replaced(f, path: Path) -> bool:
 
 
 async def read_logs(path: Path, follow: bool, tail_lines: int | None, timestamps: bool, limit_bytes: int | None,
-                    still_running: Callable[[], bool]) -> AsyncIterator[bytes]:
+                    still_running: Callable[[], bool], clock: Clock = REAL_CLOCK) -> AsyncIterator[bytes]:
     """Yield the log's text in chunks: the last tail_lines records (all when None), then with follow whatever is
     written next — into a fresh file too when the log is rotated — until the container has exited and the log is
     drained. limitBytes caps the whole stream. All file I/O runs in threads."""
@@ -259,7 +260,7 @@ async def read_logs(path: Path, follow: bool, tail_lines: int | None, timestamps
                 if not still_running():
                     finishing = True  # its output has all been written: one more pass drains it
                 else:
-                    await asyncio.sleep(FOLLOW_POLL_SECONDS)
+                    await clock.sleep(FOLLOW_POLL_SECONDS)
                 continue
             if not chunk:
                 continue

@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from kubenet.clock import REAL_CLOCK, Clock
+
 log = logging.getLogger(__name__)
 
 TOKEN_TTL_SECONDS = 3607  # the kubelet's default expirationSeconds for kube-api-access-* (the TokenRequest's expirationSeconds)
@@ -38,12 +40,13 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-async def keep_token_fresh(directory: Path, issue: Callable[[], Awaitable[str]], ttl: float, filename: str = "token") -> None:
+async def keep_token_fresh(directory: Path, issue: Callable[[], Awaitable[str]], ttl: float, filename: str = "token",
+                           clock: Clock = REAL_CLOCK) -> None:
     """Refresh the token at 80% of ttl (counted from now: the first token was just written), until cancelled or
     until the volume directory is gone (the Pod was removed). A failed refresh is logged and retried sooner."""
     delay = ttl * REFRESH_FRACTION
     while True:
-        await asyncio.sleep(delay)
+        await clock.sleep(delay)
         try:
             await refresh_token_file(directory, issue, filename)
             delay = ttl * REFRESH_FRACTION
@@ -59,13 +62,15 @@ class TokenRefreshers:
     """One keep_token_fresh task per Pod UID (or per `<uid>/<volume>`), held so the task is not garbage-collected;
     a new sandbox for the Pod replaces the old task, removing the Pod cancels all of its tasks."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = REAL_CLOCK) -> None:
         self._tasks: dict[str, asyncio.Task] = {}
+        self.clock = clock
 
     def start(self, pod_uid: str, directory: Path, issue: Callable[[], Awaitable[str]], ttl: float = TOKEN_TTL_SECONDS,
               filename: str = "token") -> None:
         self.stop(pod_uid)
-        task = asyncio.create_task(keep_token_fresh(directory, issue, ttl, filename), name=f"token-refresh-{pod_uid}")
+        task = asyncio.create_task(keep_token_fresh(directory, issue, ttl, filename, self.clock),
+                                   name=f"token-refresh-{pod_uid}")
         self._tasks[pod_uid] = task
         task.add_done_callback(lambda done: self._forget(pod_uid, done))
 

@@ -2,6 +2,10 @@
 
 kube-proxy hashes a service port's name (plus the endpoint for SEP chains) with SHA-256, encodes it in
 base32 (RFC 4648 alphabet) and keeps 16 characters: iptables chain names must stay within 28 characters.
+
+The hash is shared by the modes; each mode's names are its own and belong here beside the iptables ones (the
+KUBE-SVC-/SEP-/... prefixes below). kube-proxy's nftables mode, for one, keeps 8 characters and appends the
+readable name, as in `service-NWBZK7IH-kube-system/kube-dns/udp/dns`, since nftables names may be long.
 """
 
 from __future__ import annotations

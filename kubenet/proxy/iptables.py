@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet.kernel.netns_exec import CommandError, NetnsExec
-from kubenet.proxy import conntrack, hashing
+from kubenet.proxy import hashing
+from kubenet.proxy.backend import ProxyConfig, SyncResult
 from kubenet.proxy.iptables_rules import (
     FILTER_TOP_CHAINS,
     KUBE_EXTERNAL_SERVICES,
@@ -41,12 +42,10 @@ from kubenet.proxy.iptables_rules import (
     is_large_cluster,
     render_restore,
 )
-from kubenet.proxy.tracker import ProxyState, ServiceMap
+from kubenet.proxy.tracker import ProxyState, Snapshot
 
 log = logging.getLogger(__name__)
 
-FULL_SYNC_PERIOD = 3600.0  # proxyutil.FullSyncPeriod
-CLEANUP_PERIOD = 30.0  # kube-proxy's syncPeriod: how often a large cluster's sync reads the tables back
 CANARY_TABLES = ("mangle", "nat", "filter")
 RESTORE_ARGV = ["iptables-restore", "--noflush", "--counters", "-w"]
 
@@ -124,72 +123,40 @@ class SavedTables:
         return rule in self.rules.get(table, ())
 
 
-@dataclass
-class SyncResult:
-    full: bool
-    text: str
-    deleted_chains: list[str]
-    seconds: float
-    # Seconds per phase: "read" (snapshot, reading the tables or the canaries), "render", "restore", "after"
-    # (conntrack clean-up): where a sync's time goes (bench/proxy_latency_bench.py prints them).
-    phases: dict[str, float] = field(default_factory=dict)
-
-
 class IPTablesProxier:
-    """One node's iptables-mode kube-proxy. Feed it watch events (or share a ProxyState with it), then
-    call sync() through a SyncRunner."""
+    """One node's iptables-mode backend (a ProxyBackend): turns tracker snapshots into iptables-restore input
+    and writes it. kube_proxy.Proxier feeds it snapshots and does the conntrack clean-up after each sync."""
 
-    def __init__(
-        self,
-        node_name: str,
-        node_ips: list[str],
-        cluster_cidr: str,
-        netns: str | None,
-        masquerade_all: bool = False,
-        *,
-        state: ProxyState | None = None,
-        masquerade_bit: int = 14,
-        random_fully: bool = True,
-        full_sync_period: float = FULL_SYNC_PERIOD,
-        cleanup_period: float = CLEANUP_PERIOD,
-        conntrack_cleanup: bool = True,
-    ) -> None:
-        self.node_name = node_name
-        self.state = state or ProxyState(node_name)
-        self.config = IPTablesConfig(cluster_cidr=cluster_cidr, masquerade_all=masquerade_all,
-                                     masquerade_bit=masquerade_bit, random_fully=random_fully,
-                                     node_ips=tuple(node_ips))
-        self.netns = NetnsExec(netns)
-        self.full_sync_period = full_sync_period
-        self.cleanup_period = cleanup_period
-        self.conntrack_cleanup = conntrack_cleanup
+    def __init__(self, config: ProxyConfig, tools: NetnsExec | None = None, *, random_fully: bool = True) -> None:
+        if config.node_port_addresses:
+            # kube-proxy's --nodeport-addresses filter is not written yet: refuse it rather than ignore it.
+            raise ValueError("the iptables backend accepts NodePorts on every local address only "
+                             f"(node_port_addresses={list(config.node_port_addresses)} is not implemented)")
+        self.config = config
+        self.node_name = config.node_name
+        self.rules = IPTablesConfig(cluster_cidr=config.cluster_cidr, masquerade_all=config.masquerade_all,
+                                    masquerade_bit=config.masquerade_bit, random_fully=random_fully,
+                                    node_ips=tuple(config.node_ips))
+        self.netns = tools if tools is not None else NetnsExec(config.netns)
+        self.full_sync_period = config.full_sync_period
+        self.cleanup_period = config.sync_period  # kube-proxy sweeps a large cluster's tables once per syncPeriod
         self.need_full_sync = True
         self.last_full_sync = 0.0
         self.last_kernel_read = 0.0  # the last iptables-save (kube-proxy's lastIPTablesCleanup)
-        self.last_result: SyncResult | None = None
-        self._synced_services: ServiceMap = {}
         self._known_chains: set[str] = set()  # nat service chains as of the last successful sync
         self._lock = threading.Lock()  # one sync at a time, whatever thread calls it
 
-    def on_service(self, event_type: str, svc: dict[str, Any]) -> bool:
-        return self.state.on_service(event_type, svc)
+    def render(self, snapshot: Snapshot, full: bool = True) -> str:
+        """The restore input a sync of snapshot would write (full, or partial over snapshot.changed),
+        without touching the kernel."""
+        return render_restore(snapshot.services, snapshot.endpoints, self.rules,
+                              None if full else snapshot.changed, self._known_chains).text
 
-    def on_endpoint_slice(self, event_type: str, endpoint_slice: dict[str, Any]) -> bool:
-        return self.state.on_endpoint_slice(event_type, endpoint_slice)
-
-    def render(self, full: bool = True) -> str:
-        """The restore input the next sync would write (full, or partial over the pending changes),
-        without touching the kernel or consuming the pending changes."""
-        snap = self.state.snapshot(reset_changes=False)
-        return render_restore(snap.services, snap.endpoints, self.config, None if full else snap.changed,
-                              self._known_chains).text
-
-    def sync(self) -> None:
-        """Write the rules; raises SyncError (and schedules a full resync) when the kernel refuses them."""
+    def sync(self, snap: Snapshot) -> SyncResult:
+        """Write the rules; raises SyncError (and schedules a full resync) when the kernel refuses them. The
+        snapshot's changes are consumed already, so any failure forces the next sync to be full."""
         with self._lock:
             start = time.monotonic()
-            # From here on the pending changes are consumed: any failure must force a full sync.
-            snap = self.state.snapshot()
             try:
                 saved = self._read_tables(is_large_cluster(snap.services, snap.endpoints))
                 full = self.need_full_sync or time.monotonic() - self.last_full_sync > self.full_sync_period
@@ -198,7 +165,7 @@ class IPTablesProxier:
                     self._ensure_base(saved)
                 existing_nat_chains = saved.chains.get("nat", set()) if saved else self._known_chains
                 read = time.monotonic()
-                rendered = render_restore(snap.services, snap.endpoints, self.config,
+                rendered = render_restore(snap.services, snap.endpoints, self.rules,
                                           None if full else snap.changed, existing_nat_chains)
                 render = time.monotonic()
                 self.netns.run(RESTORE_ARGV, input_text=rendered.text)
@@ -207,20 +174,14 @@ class IPTablesProxier:
                 self.need_full_sync = True
                 raise SyncError(f"iptables-restore failed: {err}") from err
             except BaseException:
-                self.need_full_sync = True  # the changes are consumed; only a full sync can recover
+                self.need_full_sync = True
                 raise
             if full:
                 self.need_full_sync = False
                 self.last_full_sync = time.monotonic()
             self._known_chains = rendered.active_nat_chains
-            self._after_sync(snap.services, snap.endpoints, snap.changed, full)
-            end = time.monotonic()
-            phases = {"read": read - start, "render": render - read, "restore": restored - render,
-                      "after": end - restored}
-            self.last_result = SyncResult(full, rendered.text, rendered.deleted_chains, end - start, phases)
-            log.debug("%s: %s sync of %d service ports in %.0f ms (%s)", self.node_name,
-                      "full" if full else "partial", len(snap.services), (end - start) * 1000,
-                      ", ".join(f"{k} {v * 1000:.0f}" for k, v in phases.items()))
+            phases = {"read": read - start, "render": render - read, "restore": restored - render}
+            return SyncResult(full, rendered.text, rendered.deleted_chains, restored - start, phases)
 
     def _save(self) -> SavedTables:
         try:
@@ -268,19 +229,6 @@ class IPTablesProxier:
         if lines:
             self.netns.run(RESTORE_ARGV, input_text="\n".join(lines) + "\n")
 
-    def _after_sync(self, services: ServiceMap, endpoints: Any, changed: set[Any], full: bool) -> None:
-        removed = {n: s for n, s in self._synced_services.items() if n not in services}
-        self._synced_services = services
-        if not self.conntrack_cleanup:
-            return
-        touched_udp = any(s.protocol == "UDP" and (full or n in changed) for n, s in services.items())
-        if touched_udp or any(s.protocol == "UDP" for s in removed.values()):
-            try:
-                conntrack.clear_stale_udp(self.netns, services, endpoints, removed)
-            except CommandError as err:
-                # Rules are in place; stale UDP flows only delay fail-over, so the sync still counts.
-                log.warning("%s: conntrack clean-up failed: %s", self.node_name, err)
-
     def cleanup(self) -> None:
         """Remove every jump rule and chain this proxier (or a crashed one) made in the node's netns."""
         with self._lock:
@@ -301,7 +249,6 @@ class IPTablesProxier:
                 self.netns.run(RESTORE_ARGV, input_text="\n".join(lines) + "\n")
             self.need_full_sync = True
             self._known_chains = set()
-            self._synced_services = {}
 
 
 def _load_items(path: str) -> list[dict[str, Any]]:
@@ -324,12 +271,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster-cidr", default="10.244.0.0/16")
     parser.add_argument("--masquerade-all", action="store_true")
     args = parser.parse_args(argv)
-    proxier = IPTablesProxier(args.node_name, args.node_ip, args.cluster_cidr, None, args.masquerade_all)
+    proxier = IPTablesProxier(ProxyConfig(args.node_name, tuple(args.node_ip), args.cluster_cidr,
+                                          masquerade_all=args.masquerade_all))
+    state = ProxyState(args.node_name)
     for svc in _load_items(args.services):
-        proxier.on_service("ADDED", svc)
+        state.on_service("ADDED", svc)
     for endpoint_slice in _load_items(args.slices):
-        proxier.on_endpoint_slice("ADDED", endpoint_slice)
-    sys.stdout.write(proxier.render(full=True))
+        state.on_endpoint_slice("ADDED", endpoint_slice)
+    sys.stdout.write(proxier.render(state.snapshot(), full=True))
     return 0
 
 

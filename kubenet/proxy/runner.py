@@ -11,6 +11,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from kubenet.clock import REAL_CLOCK, Clock
+
 log = logging.getLogger(__name__)
 
 
@@ -22,10 +24,12 @@ class SyncRunner:
         sync_period: float = 30.0,
         name: str = "sync-runner",
         burst: int = 2,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         if min_sync_period < 0 or sync_period <= 0:
             raise ValueError("min_sync_period must be >= 0 and sync_period > 0")
         self._sync = sync
+        self.clock = clock
         self.min_sync_period = min_sync_period
         self.sync_period = sync_period
         self.name = name
@@ -42,7 +46,7 @@ class SyncRunner:
 
     def _take_token(self) -> float:
         """Take a sync token; returns 0, or how long to wait until one is there (then call again)."""
-        now = self._loop.time()
+        now = self.clock.monotonic()
         if self.min_sync_period <= 0:
             return 0.0
         self._tokens = min(float(self.burst), self._tokens + (now - self._refilled) / self.min_sync_period)
@@ -77,14 +81,11 @@ class SyncRunner:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._stopping = False
-        self._refilled = self._loop.time()
-        next_due = self._loop.time() + self.sync_period
+        self._refilled = self.clock.monotonic()
+        next_due = self.clock.monotonic() + self.sync_period
         while not self._stopping:
             if not self._requested:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), max(0.0, next_due - self._loop.time()))
-                except TimeoutError:
-                    pass
+                await self._wait_for_wakeup(max(0.0, next_due - self.clock.monotonic()))
             self._wakeup.clear()
             if self._stopping:
                 break
@@ -93,13 +94,13 @@ class SyncRunner:
             # while we wait are served by this same run: that is the coalescing.
             delay = self._take_token()
             if delay > 0:
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 if self._stopping:
                     break
                 self._take_token()
             self._requested = False
             self._wakeup.clear()
-            last_start = self._loop.time()
+            last_start = self.clock.monotonic()
             self.syncs += 1
             try:
                 await asyncio.to_thread(self._sync)
@@ -109,3 +110,13 @@ class SyncRunner:
                 self.last_error = err
                 log.error("%s: sync failed, retrying in %.3gs: %s", self.name, self.sync_period, err)
             next_due = last_start + self.sync_period
+
+    async def _wait_for_wakeup(self, timeout: float) -> None:
+        """Until request()/stop() or `timeout` seconds on the clock, whichever comes first."""
+        woken = asyncio.ensure_future(self._wakeup.wait())
+        due = asyncio.ensure_future(self.clock.sleep(timeout))
+        try:
+            await asyncio.wait((woken, due), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            due.cancel()

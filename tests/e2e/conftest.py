@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from kubenet.cluster.config import ClusterConfig
 from kubenet.cluster.controlplane import ControlPlane
+from tests.waiting import wait_for  # noqa: F401 - the e2e tests import it from here
 
 
 def free_port() -> int:
@@ -43,17 +43,6 @@ class Kubectl:
         env = dict(os.environ, KUBECONFIG=str(self.kubeconfig))
         return subprocess.Popen([*self.prefix, "kubectl", "--cache-dir", str(self.cache_dir), *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-
-
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 @pytest.fixture(scope="module")

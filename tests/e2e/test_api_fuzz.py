@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from kubenet.client.http import HTTPClient
+from tests.convergence import settle
 from tests.e2e.fuzz_requests import KINDS, NS, Generator
 
 SEED = int(__import__("os").environ.get("FUZZ_SEED", "7"))
@@ -33,12 +35,11 @@ async def _seed(client: HTTPClient, plane) -> None:
             continue  # the scheduler / job controller would keep writing for them
         async with client.session.post(client.server + prefix, json=seed) as resp:
             assert resp.status == 201, await resp.text()
-    # Let the controllers finish with the Deployment and the Service (ReplicaSet, EndpointSlice, status).
-    quiet_since, last = time.monotonic(), plane.plane.store.revision
-    while time.monotonic() - quiet_since < 1.5:
-        await asyncio.sleep(0.1)
-        if plane.plane.store.revision != last:
-            quiet_since, last = time.monotonic(), plane.plane.store.revision
+    # Let the controllers finish with the Deployment and the Service (ReplicaSet, EndpointSlice, status): the
+    # barrier runs in the control plane's own loop. (The seed has no Pods, so the scheduler has nothing to do.)
+    manager = plane.plane.controllers
+    barrier = settle(plane.plane.store, manager.informers.all(), [c.queue for c in manager.controllers], 20)
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(barrier, plane.loop))
 
 
 async def _fuzz(plane) -> dict:
@@ -61,7 +62,8 @@ async def _fuzz(plane) -> dict:
                 await resp.read()
                 assert resp.status == 200
             probe_worst = max(probe_worst, time.monotonic() - started)
-            await asyncio.sleep(PROBE_EVERY)
+            with contextlib.suppress(TimeoutError):  # the next probe after PROBE_EVERY, or none once done
+                await asyncio.wait_for(done.wait(), PROBE_EVERY)
 
     async def one(req) -> None:
         joiner = "&" if "?" in req.path else "?"

@@ -144,3 +144,17 @@ def test_a_scheduled_pod_comes_back_in_its_grace_period_then_goes_with_grace_zer
                           json.dumps({"gracePeriodSeconds": 0}).encode())
     assert status == 200 and answer["kind"] == "Pod" and answer["metadata"]["deletionGracePeriodSeconds"] == 0
     assert call(control_plane, "GET", f"{NS}/pods/graceful")[0] == 404
+
+
+def test_a_repeated_delete_of_an_object_still_held_writes_nothing(control_plane):
+    """A second DELETE of an object a finalizer holds changes nothing, so etcd3's GuaranteedUpdate skips the
+    write: same resourceVersion, no MODIFIED event for watchers (it was bumped on every repeat)."""
+    _create(control_plane, f"{NS}/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                "metadata": {"name": "held-twice", "finalizers": ["example.com/h"]}})
+    first = call(control_plane, "DELETE", f"{NS}/configmaps/held-twice")[1]
+    status, again = call(control_plane, "DELETE", f"{NS}/configmaps/held-twice")
+    assert status == 200 and again == first
+    assert call(control_plane, "GET", f"{NS}/configmaps/held-twice")[1]["metadata"]["resourceVersion"] == \
+        first["metadata"]["resourceVersion"]
+    call(control_plane, "PATCH", f"{NS}/configmaps/held-twice", json.dumps({"metadata": {"finalizers": None}}).encode(),
+         "application/merge-patch+json")

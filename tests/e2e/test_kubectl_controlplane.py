@@ -125,7 +125,9 @@ def test_get_watch_prints_changes(control_plane):
     kubectl = control_plane.kubectl
     watcher = kubectl.popen("get", "configmaps", "-w")
     try:
-        time.sleep(1.0)
+        # The list's first line is out: kubectl watches from the list's resourceVersion now, so a ConfigMap
+        # created after this point reaches the watch whenever its request lands.
+        assert watcher.stdout.readline()
         kubectl("create", "configmap", "watched", "--from-literal=k=v")
         deadline = time.monotonic() + 10
         seen = ""
@@ -177,7 +179,7 @@ def run():
         seen.append((ev["type"], ev["object"].metadata.name))
         if ev["object"].metadata.name == "py-cm":
             break
-t = threading.Thread(target=run); t.start(); time.sleep(0.5)
+t = threading.Thread(target=run); t.start()  # from rv: it sees py-cm whenever its watch request lands
 v1.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-cm"),
                                                                  data={{"x": "1"}}))
 t.join(10)

@@ -28,7 +28,8 @@ async def watch_names(kubeconfig, resource_version: str, create: str | None) -> 
                 if obj["metadata"]["name"] == create:
                     return
         task = asyncio.create_task(collect())
-        await asyncio.sleep(0.3)
+        # No wait for the watch to be open: it starts from resource_version, so a write after that revision
+        # reaches it whether it lands before or after the watch request does.
         if create:
             await client.create("configmaps", configmap(create), "default")
         await asyncio.wait_for(task, 5)

@@ -27,14 +27,14 @@ def cgroup():
 # once, but the cgroup stays populated (rmdir: EBUSY) while the last thread frees the memory (measured here: the
 # gap in 3 of 4 runs, up to 0.7 s).
 BIG = """
-import mmap, sys, threading, time
+import mmap, signal, sys, threading
 for _ in range(16):
-    threading.Thread(target=time.sleep, args=(99,), daemon=True).start()
+    threading.Thread(target=threading.Event().wait, daemon=True).start()  # idle threads until the kill
 m = mmap.mmap(-1, 1 << 30)
 for i in range(0, 1 << 30, 4096):
     m[i] = 1
 print("ready", flush=True)
-time.sleep(99)
+signal.pause()  # until SIGKILL
 """
 
 

@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.unit.test_dns_support import lab_objects
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,9 +105,4 @@ def test_a_pod_reaches_outside_names_through_the_forwarder_over_udp_and_tcp(pod_
 def test_reverse_lookup_and_health_from_inside_the_pod(pod_netns):
     netns, _ = pod_netns
     assert in_pod(netns, "dig", "+short", "-x", "10.96.10.5").split() == ["web.lab.svc.cluster.local."]
-    for _ in range(50):
-        ready = in_pod(netns, "curl", "-s", "http://127.0.0.1:8080/ready")
-        if ready == "OK":
-            break
-        time.sleep(0.1)
-    assert ready == "OK"
+    wait_for(lambda: in_pod(netns, "curl", "-s", "http://127.0.0.1:8080/ready") == "OK", timeout=5, what="/ready")

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 import pytest
 
 from kubenet.proxy import hashing
-from kubenet.proxy.iptables import JUMP_RULES, IPTablesProxier
+from kubenet.proxy.backend import ProxyConfig
+from kubenet.proxy.iptables import JUMP_RULES
+from kubenet.proxy.kube_proxy import Proxier
 from kubenet.proxy.serviceport import ServicePortName
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces")]
 
@@ -106,10 +109,9 @@ def topo() -> Iterator[Topology]:
         for name, netns in pods.items():
             servers.append(subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", SERVER, name]))
         for name, netns in pods.items():
-            deadline = time.monotonic() + 10
-            while in_ns(netns, "curl", "-s", "--max-time", "1", "http://127.0.0.1:8080/", check=False).stdout != name:
-                assert time.monotonic() < deadline, f"HTTP server in {name} did not start"
-                time.sleep(0.05)
+            wait_for(lambda netns=netns, name=name: in_ns(netns, "curl", "-s", "--max-time", "1",
+                                                          "http://127.0.0.1:8080/", check=False).stdout == name,
+                     timeout=10, interval=0.05, what=f"the HTTP server in {name}")
         yield Topology(node, host, client, pods)
     finally:
         for proc in servers:
@@ -129,8 +131,8 @@ def web_slice(*ips: str) -> dict:
 
 
 @pytest.fixture
-def proxier(topo: Topology) -> Iterator[IPTablesProxier]:
-    p = IPTablesProxier(NODE_NAME, [NODE_IP], "10.244.0.0/16", topo.node)
+def proxier(topo: Topology) -> Iterator[Proxier]:
+    p = Proxier(ProxyConfig(NODE_NAME, (NODE_IP,), "10.244.0.0/16", topo.node))
     try:
         yield p
     finally:
@@ -142,7 +144,7 @@ def answers(topo: Topology, netns: str, url: str, tries: int = 8) -> set[str]:
     return {topo.curl(netns, url).stdout for _ in range(tries)}
 
 
-def test_service_reaches_both_pods_and_kernel_shows_kube_proxy_rules(topo: Topology, proxier: IPTablesProxier):
+def test_service_reaches_both_pods_and_kernel_shows_kube_proxy_rules(topo: Topology, proxier: Proxier):
     proxier.on_service("ADDED", web_service())
     proxier.on_endpoint_slice("ADDED", web_slice(*POD_IPS.values()))
     proxier.sync()
@@ -179,14 +181,14 @@ def test_service_reaches_both_pods_and_kernel_shows_kube_proxy_rules(topo: Topol
     assert topo.curl(topo.pods["pa"], f"http://{CLUSTER_IP}/").stdout in pods
 
     # A second full sync does not duplicate the jumps from the built-in chains.
-    proxier.need_full_sync = True
+    proxier.backend.need_full_sync = True
     proxier.sync()
     saved_lines = topo.iptables_save().splitlines()
     for jump in JUMP_RULES:
         assert saved_lines.count(f"-A {jump.src_chain} {jump.spec}") == 1, jump
 
 
-def test_service_without_endpoints_refuses_connections_fast(topo: Topology, proxier: IPTablesProxier):
+def test_service_without_endpoints_refuses_connections_fast(topo: Topology, proxier: Proxier):
     proxier.on_service("ADDED", web_service())
     proxier.on_endpoint_slice("ADDED", web_slice(*POD_IPS.values()))
     proxier.sync()
@@ -201,7 +203,7 @@ def test_service_without_endpoints_refuses_connections_fast(topo: Topology, prox
     assert time.monotonic() - start < 1.5
 
 
-def test_partial_sync_touches_only_the_changed_service(topo: Topology, proxier: IPTablesProxier):
+def test_partial_sync_touches_only_the_changed_service(topo: Topology, proxier: Proxier):
     other = ServicePortName("default", "other", "http", "TCP")
     proxier.on_service("ADDED", web_service())
     proxier.on_endpoint_slice("ADDED", web_slice(*POD_IPS.values()))
@@ -224,7 +226,7 @@ def test_partial_sync_touches_only_the_changed_service(topo: Topology, proxier: 
     assert answers(topo, topo.client, f"http://{CLUSTER_IP}/", tries=4) == {"pa"}
 
 
-def test_lost_canary_forces_a_full_sync(topo: Topology, proxier: IPTablesProxier):
+def test_lost_canary_forces_a_full_sync(topo: Topology, proxier: Proxier):
     proxier.on_service("ADDED", web_service())
     proxier.sync()
     proxier.sync()
@@ -235,7 +237,7 @@ def test_lost_canary_forces_a_full_sync(topo: Topology, proxier: IPTablesProxier
     assert ":KUBE-PROXY-CANARY" in in_ns(topo.node, "iptables-save", "-t", "mangle").stdout
 
 
-def test_cleanup_leaves_no_kube_chains_or_jumps(topo: Topology, proxier: IPTablesProxier):
+def test_cleanup_leaves_no_kube_chains_or_jumps(topo: Topology, proxier: Proxier):
     proxier.on_service("ADDED", web_service())
     proxier.on_endpoint_slice("ADDED", web_slice(*POD_IPS.values()))
     proxier.sync()
@@ -245,7 +247,7 @@ def test_cleanup_leaves_no_kube_chains_or_jumps(topo: Topology, proxier: IPTable
     assert topo.curl(topo.client, f"http://{CLUSTER_IP}/").returncode != 0
 
 
-def test_udp_flows_to_a_removed_endpoint_are_deleted(topo: Topology, proxier: IPTablesProxier):
+def test_udp_flows_to_a_removed_endpoint_are_deleted(topo: Topology, proxier: Proxier):
     dns = ServicePortName("default", "dns", "dns", "UDP")
     proxier.on_service("ADDED", service("default", "dns", "10.96.0.53", [port("dns", 53, "UDP")]))
     dns_slice = endpoint_slice("default", "dns", [endpoint("10.244.1.2")], [port("dns", 5353, "UDP")])

@@ -10,10 +10,12 @@ from collections.abc import Iterable
 
 from kubenet.api.errors import APIError
 from kubenet.apiserver.registry import Registry
+from kubenet.client.informer import Informer
 from kubenet.client.local import LocalClient
 from kubenet.controllers.base import Informers
 from kubenet.scheduler.scheduler import Scheduler
 from kubenet.store.memory import MemoryStore
+from tests.convergence import settle
 
 READY_AT = "2024-01-01T00:00:00Z"
 
@@ -27,7 +29,8 @@ class Cluster:
 
     def __init__(self, *controllers, namespaces: Iterable[str] = ("default",), nodes: Iterable[dict] = (),
                  scheduler: bool = False):
-        self.registry = Registry(MemoryStore())
+        self.store = MemoryStore()
+        self.registry = Registry(self.store)
         self.client = LocalClient(self.registry)
         self.informers = Informers(self.client)
         self.controllers = []
@@ -56,23 +59,44 @@ class Cluster:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def until(self, check, timeout: float = 5.0):
-        """Poll an async check until it returns something truthy (and return that); a 404 means not there yet."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            try:
-                result = await check()
-            except APIError as exc:
-                if exc.code != 404:
-                    raise
-                result = None
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s: {getattr(check, '__name__', check)}")
-            await asyncio.sleep(0.01)
+        """Run an async check until it returns something truthy (and return that); a 404 means not there yet.
 
-    async def settle(self, seconds: float = 0.2) -> None:
-        await asyncio.sleep(seconds)
+        It runs again after each write to the store (what most checks read), and at the latest every 0.1 s for
+        checks that read something else (a controller's memory): no fixed wait decides the outcome.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        writes = self.store.watch("")
+        try:
+            while True:
+                while writes.get_nowait() is not None:
+                    pass  # seen: the check below reads the store as it is now
+                try:
+                    result = await check()
+                except APIError as exc:
+                    if exc.code != 404:
+                        raise
+                    result = None
+                if result:
+                    return result
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met in {timeout}s: {getattr(check, '__name__', check)}")
+                await writes.next(min(remaining, 0.1))
+        finally:
+            writes.close()
+
+    async def settle(self, timeout: float = 5.0, horizon: float = 0.1) -> None:
+        """The barrier before "nothing else happened" assertions (tests/convergence.py): every informer has
+        reached the store's revision for its resource, every work queue is empty, nothing is reconciling."""
+        await settle(self.store, self._informers(), self._queues(), timeout, horizon)
+
+    def _informers(self) -> list[Informer]:
+        scheduler = [self.scheduler.pods, self.scheduler.nodes] if self.scheduler else []
+        return self.informers.all() + scheduler
+
+    def _queues(self) -> list:
+        return [c.queue for c in self.controllers] + ([self.scheduler.queue] if self.scheduler else [])
 
     async def list(self, resource: str, ns: str | None = "default") -> list[dict]:
         items, _ = await self.client.list(resource, ns)

@@ -86,7 +86,7 @@ async def tick(c: Cluster, clock: FakeClock, minutes: int) -> None:
     clock.now += dt.timedelta(minutes=minutes)
     for ctrl in c.controllers:
         ctrl.queue.add("default/hello")
-    await c.settle(0.1)
+    await c.settle()
 
 
 def test_creates_jobs_on_schedule_and_sees_them_complete():
@@ -187,7 +187,7 @@ def test_suspend_deadline_and_history_limit():
                 for j in js:
                     if not j.get("status", {}).get("conditions"):
                         await finish(c, j["metadata"]["name"])
-                await c.settle(0.1)
+                await c.settle()
             await tick(c, clock, 0)
 
             async def one_kept():

@@ -10,6 +10,7 @@ from kubenet.api.errors import APIError
 from kubenet.controllers.deployment import DeploymentController
 from kubenet.controllers.deployment_util import REVISION, compute_hash, max_surge, max_unavailable, safe_encode
 from kubenet.controllers.replicaset import ReplicaSetController
+from kubenet.store import prefix_key
 from tests.unit.controller_harness import Cluster
 
 
@@ -32,18 +33,28 @@ class Kubelet:
         self.task: asyncio.Task | None = None
 
     async def _loop(self):
-        while True:
-            pods = await self.cluster.pods()
-            self.max_pods = max(self.max_pods, len(pods))
-            ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
-                                            for c in p["status"].get("conditions") or [])]
-            if self.min_ready_after_start is not None:
-                self.min_ready_after_start = min(self.min_ready_after_start, len(ready))
-            for p in pods:
-                if self.ready and p not in ready:
-                    with contextlib.suppress(APIError):  # the Pod may be gone meanwhile
-                        await self.cluster.mark_ready(p)
-            await asyncio.sleep(0.02)
+        # Wakes on every Pod write (a store watch), as a kubelet's informer would.
+        pod_writes = self.cluster.store.watch(prefix_key("", "pods"))
+        try:
+            while True:
+                await self._pass()
+                await pod_writes.next()
+                while pod_writes.get_nowait() is not None:
+                    pass  # the next pass reads them all
+        finally:
+            pod_writes.close()
+
+    async def _pass(self):
+        pods = await self.cluster.pods()
+        self.max_pods = max(self.max_pods, len(pods))
+        ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                        for c in p["status"].get("conditions") or [])]
+        if self.min_ready_after_start is not None:
+            self.min_ready_after_start = min(self.min_ready_after_start, len(ready))
+        for p in pods:
+            if self.ready and p not in ready:
+                with contextlib.suppress(APIError):  # the Pod may be gone meanwhile
+                    await self.cluster.mark_ready(p)
 
     def start(self):
         self.task = asyncio.create_task(self._loop())

@@ -42,7 +42,7 @@ def test_foreground_deletion_waits_for_blocking_dependents():
                 return rs if len(pods) == 1 and pods[0]["metadata"].get("deletionTimestamp") else None
             rs = await c.until(waiting)
             assert rs["metadata"]["deletionTimestamp"] and rs["metadata"]["finalizers"] == ["foregroundDeletion"]
-            await asyncio.sleep(0.1)
+            await c.settle()
             assert not await c.gone("replicasets.apps", "web")  # still blocked by the terminating Pod
 
             await c.client.delete("pods", bound, "default", grace_period_seconds=0)  # the kubelet is done

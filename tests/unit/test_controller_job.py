@@ -183,3 +183,28 @@ def test_suspend_and_resume():
             await c.until(resumed)
             assert [e["message"] for e in await c.events("Suspended")] == ["Job suspended"]
     run(story)
+
+
+def test_a_deleted_or_orphaning_job_releases_its_pods_tracking_finalizers():
+    """`kubectl delete job` of a running Job: its Pods (deleted by the garbage collector, or orphaned by
+    `--cascade=orphan`) lose the tracking finalizer, as syncOrphanPod does upstream; before, nothing removed it
+    and a deleted Pod stayed Terminating forever."""
+    async def story():
+        async with Cluster(JobController) as c:
+            await c.client.create("jobs.batch", job("a"), "default")
+            await c.client.create("jobs.batch", job("b"), "default")
+            (pa, pb) = sorted((await wait_pods(c, 2)), key=lambda p: p["metadata"]["name"])
+            await c.client.delete("jobs.batch", "a", "default")  # no GC here: the Pod still names its Job
+            await c.client.delete("pods", pa["metadata"]["name"], "default")  # what the GC does next
+            assert await c.until(lambda: c.gone("pods", pa["metadata"]["name"]))
+
+            orphan = await c.client.get("pods", pb["metadata"]["name"], "default")
+            orphan["metadata"]["ownerReferences"] = []  # the GC's orphaning of `--cascade=orphan`, then the Job goes
+            await c.client.update("pods", orphan, "default")
+            await c.client.delete("jobs.batch", "b", "default")
+
+            async def released():
+                p = await c.client.get("pods", pb["metadata"]["name"], "default")
+                return TRACKING_FINALIZER not in (p["metadata"].get("finalizers") or [])
+            assert await c.until(released)
+    run(story)

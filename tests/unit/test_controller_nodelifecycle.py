@@ -67,14 +67,14 @@ def test_missed_lease_makes_node_unknown_and_evicts_pods():
                 return await c.events("RegisteredNode")
             (ev,) = await c.until(registered)
             assert ev["message"] == "Node kn-worker event: Registered Node kn-worker in Controller"
-            await c.settle(0.1)
+            await c.settle()
             assert ready_condition(await c.client.get("nodes", "kn-worker"))["status"] == "True"
 
             clocks.advance(30)
             await renew_lease(c, "kn-worker", clocks)  # still alive
-            await c.settle(0.1)  # liveness counts from when the controller sees the renewal
+            await c.settle()  # liveness counts from when the controller sees the renewal
             clocks.advance(30)
-            await c.settle(0.1)
+            await c.settle()
             assert ready_condition(await c.client.get("nodes", "kn-worker"))["status"] == "True"
 
             clocks.advance(15)  # 45 s since the last renewal: past the grace period

@@ -8,6 +8,7 @@ import pytest
 from dnslib import QTYPE, RCODE, RR, A, DNSRecord
 
 from coredns_py.forward import ForwardCache, Upstream, is_local_address, parse_upstream, read_resolv_conf, without_self
+from kubenet.clock import FakeClock
 from tests.unit.test_dns_support import LAB, FakeUpstream, RunningServer, answers, make_zone
 
 
@@ -56,13 +57,19 @@ def test_dig_through_the_server_reaches_the_fake_upstream(forwarding):
     assert dns.dig("example.com", "+tcp", "+short").split() == ["192.0.2.80"]
 
 
-def test_repeated_questions_come_from_the_cache_with_ttls_counting_down(forwarding):
-    dns, upstream = forwarding
-    first = dns.ask("example.com.")
-    time.sleep(1.1)
-    second = dns.ask("example.com.")
-    assert len(upstream.questions) == 1
-    assert first.rr[0].ttl == 300 and 298 <= second.rr[0].ttl <= 299
+def test_repeated_questions_come_from_the_cache_with_ttls_counting_down():
+    upstream, clock = FakeUpstream(), FakeClock()
+    dns = RunningServer(make_zone(), [upstream], clock=clock)
+    try:
+        first = dns.ask("example.com.")
+        clock.advance(1.5)
+        second = dns.ask("example.com.")
+        assert len(upstream.questions) == 1
+        assert first.rr[0].ttl == 300 and second.rr[0].ttl == 299
+        clock.advance(298.5)  # 300 s after the answer: expired, asked again
+        assert dns.ask("example.com.").rr[0].ttl == 300 and len(upstream.questions) == 2
+    finally:
+        dns.stop()
 
 
 def test_nxdomain_from_upstream_is_relayed_and_cached_for_the_soa_minimum(forwarding):
@@ -129,14 +136,14 @@ def test_a_truncated_upstream_answer_is_fetched_again_over_tcp():
 
 
 def test_forward_cache_expires_entries_and_does_not_keep_servfail():
-    now = [100.0]
-    cache = ForwardCache(clock=lambda: now[0])
+    clock = FakeClock()
+    cache = ForwardCache(clock=clock)
     ok = DNSRecord.question("example.com.").reply()
     ok.add_answer(RR("example.com.", QTYPE.A, rdata=A("192.0.2.80"), ttl=30))
     cache.put(("example.com.", QTYPE.A), ok)
-    now[0] += 10
+    clock.advance(10)
     assert cache.get(("example.com.", QTYPE.A)).rr[0].ttl == 20
-    now[0] += 21
+    clock.advance(21)
     assert cache.get(("example.com.", QTYPE.A)) is None
     failed = DNSRecord.question("bad.example.").reply()
     failed.header.rcode = RCODE.SERVFAIL

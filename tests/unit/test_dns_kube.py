@@ -12,6 +12,7 @@ from coredns_py.kube import ZoneFeeder, load_objects
 from coredns_py.records import KubernetesPlugin
 from coredns_py.zone import ClusterZone
 from tests.unit.test_dns_support import LAB, endpoint, endpoint_slice, lab_objects, namespace, service
+from tests.waiting import eventually
 
 
 class FakeAPI:
@@ -22,8 +23,13 @@ class FakeAPI:
         self.watches: dict[str, asyncio.Queue] = {}
         self.list_gate = asyncio.Event()
         self.list_gate.set()
+        self.listing = 0
+        self.all_listing = asyncio.Event()  # every informer is inside list(), held at the gate
 
     async def list(self, resource, namespace=None, label_selector=None, field_selector=None):
+        self.listing += 1
+        if self.listing == 3:
+            self.all_listing.set()
         await self.list_gate.wait()
         kind = {"services": "Service", "endpointslices.discovery.k8s.io": "EndpointSlice",
                 "namespaces": "Namespace"}[resource]
@@ -47,15 +53,14 @@ def test_the_zone_is_fed_by_informers_and_synced_only_after_every_list():
         api.list_gate.clear()
         zone = ClusterZone()
         plugin = KubernetesPlugin(zone)
-        feeder = asyncio.create_task(ZoneFeeder(api, zone).run())
-        await asyncio.sleep(0.1)
+        synced = asyncio.Event()
+        zone.add_listener(lambda: zone.synced and synced.set())
+        feeder = ZoneFeeder(api, zone)
+        feeding = asyncio.create_task(feeder.run())
+        await asyncio.wait_for(api.all_listing.wait(), 5)
         assert not zone.synced and (await ask(plugin, "web." + LAB)).header.rcode == RCODE.SERVFAIL
         api.list_gate.set()
-        for _ in range(100):
-            if zone.synced:
-                break
-            await asyncio.sleep(0.02)
-        assert zone.synced
+        await asyncio.wait_for(synced.wait(), 5)
         assert [str(r.rdata) for r in (await ask(plugin, "web." + LAB)).rr] == ["10.96.10.5"]
 
         added = service("lab", "api", "10.96.10.9")
@@ -66,11 +71,12 @@ def test_the_zone_is_fed_by_informers_and_synced_only_after_every_list():
         gone = dict(endpoint_slice("lab", "db", [endpoint("10.244.1.20", hostname="db-0")], []))
         gone["metadata"] = dict(gone["metadata"], resourceVersion="4")
         api.watches["endpointslices.discovery.k8s.io"].put_nowait(("DELETED", gone))
-        await asyncio.sleep(0.1)
+        for informer, revision in zip(feeder.informers, (2, 4, 3)):  # services, endpointslices, namespaces
+            await asyncio.wait_for(informer.wait_revision(revision), 5)
         assert [str(r.rdata) for r in (await ask(plugin, "api." + LAB)).rr] == ["10.96.10.9"]
         assert (await ask(plugin, "extra.svc.cluster.local.")).header.rcode == RCODE.NOERROR
         assert (await ask(plugin, "db." + LAB)).header.rcode == RCODE.NXDOMAIN
-        feeder.cancel()
+        feeding.cancel()
 
     asyncio.run(story())
 
@@ -94,12 +100,17 @@ def dig(port: int, name: str) -> list[str]:
 
 async def dig_until(port: int, name: str, expected: list, timeout: float = 5.0) -> list:
     """Ask until the watch has delivered the change (bounded), then return the last answer."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        answer = await asyncio.to_thread(dig, port, name)
-        if answer == expected or asyncio.get_running_loop().time() > deadline:
-            return answer
-        await asyncio.sleep(0.05)
+    last: list = []
+
+    async def answered():
+        nonlocal last
+        last = await asyncio.to_thread(dig, port, name)
+        return last == expected
+    try:
+        await eventually(answered, timeout, interval=0.05, what=f"{name} -> {expected}")
+    except AssertionError:
+        pass  # the caller's assertion shows the last answer
+    return last
 
 
 def test_the_dns_process_follows_a_real_api_server(tmp_path):
@@ -137,12 +148,7 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
             "--upstream-resolv", str(tmp_path / "none"), "--log-level", "WARNING",
             cwd=Path(__file__).resolve().parents[2])
         try:
-            for _ in range(100):
-                answer = await asyncio.to_thread(dig, dns_port, "web." + LAB)
-                if answer == ["10.96.10.5"]:
-                    break
-                await asyncio.sleep(0.05)
-            assert answer == ["10.96.10.5"]
+            assert await dig_until(dns_port, "web." + LAB, ["10.96.10.5"], timeout=10) == ["10.96.10.5"]
             created = await client.create("services", service("lab", "api", None, [{"port": 80}]), "lab")
             cluster_ip = created["spec"]["clusterIP"]
             assert await dig_until(dns_port, "api." + LAB, [cluster_ip]) == [cluster_ip]
@@ -157,5 +163,32 @@ def test_the_dns_process_follows_a_real_api_server(tmp_path):
             # the store is in memory and the loop closes right after, so do not wait for that here.
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(api.stop(), 1.0)
+
+    asyncio.run(story())
+
+
+def test_an_informer_that_fails_before_it_synced_ends_the_feeder_with_its_error():
+    class Broken:
+        def add_handlers(self, *handlers) -> None:
+            pass
+
+        def has_synced(self) -> bool:
+            return False
+
+        async def wait_synced(self) -> None:
+            await asyncio.Event().wait()  # never
+
+        async def run(self) -> None:
+            raise PermissionError("services is forbidden")
+
+    async def story():
+        zone = ClusterZone()
+        try:
+            await asyncio.wait_for(ZoneFeeder(None, zone, informer_factory=lambda client, resource: Broken()).run(), 5)
+        except PermissionError as exc:
+            assert str(exc) == "services is forbidden"
+        else:
+            raise AssertionError("the feeder did not stop")
+        assert not zone.synced
 
     asyncio.run(story())

@@ -13,10 +13,11 @@ from typing import Any
 from dnslib import QTYPE, RCODE, RR, SOA, A, DNSRecord
 
 from coredns_py.chain import Handler
-from coredns_py.forward import ForwardPlugin, Upstream
+from coredns_py.forward import ForwardCache, ForwardPlugin, Upstream
 from coredns_py.records import KubernetesPlugin
 from coredns_py.server import DNSServer
 from coredns_py.zone import ClusterZone
+from kubenet.clock import REAL_CLOCK, Clock
 
 LAB = "lab.svc.cluster.local."
 
@@ -86,8 +87,9 @@ def lab_objects() -> list[dict[str, Any]]:
     ]
 
 
-def make_zone(objects: list[dict[str, Any]] | None = None, synced: bool = True) -> ClusterZone:
-    zone = ClusterZone()
+def make_zone(objects: list[dict[str, Any]] | None = None, synced: bool = True,
+              clock: Clock = REAL_CLOCK) -> ClusterZone:
+    zone = ClusterZone(clock=clock)
     methods = {"Namespace": zone.on_namespace, "Service": zone.on_service, "EndpointSlice": zone.on_endpoint_slice}
     for obj in lab_objects() if objects is None else objects:
         methods[obj["kind"]]("ADDED", obj)
@@ -173,7 +175,7 @@ class RunningServer:
     with its own event loop, so tests can use blocking clients (dig, dnslib) against it."""
 
     def __init__(self, zone: ClusterZone, upstreams: tuple[FakeUpstream, ...] | list[FakeUpstream] = (), forward_timeout: float = 2.0,
-                 attempt_timeout: float = 1.0, handler: Handler | None = None) -> None:
+                 attempt_timeout: float = 1.0, handler: Handler | None = None, clock: Clock = REAL_CLOCK) -> None:
         self.zone = zone
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -181,7 +183,7 @@ class RunningServer:
         self.fakes = list(upstreams)
         ports = [self.run_async(u.start()) for u in self.fakes]
         self.forward = ForwardPlugin([Upstream("127.0.0.1", p) for p in ports], timeout=forward_timeout,
-                                     attempt_timeout=attempt_timeout)
+                                     attempt_timeout=attempt_timeout, cache=ForwardCache(clock=clock))
         self.server = DNSServer(handler or KubernetesPlugin(zone, self.forward), "127.0.0.1", 0)
         zone.add_listener(self.server.cache.clear)
         self.port = self.run_async(self.server.start())

@@ -1,10 +1,9 @@
 """The zone follows watch events, and the server's answer cache never outlives the data behind it."""
 from __future__ import annotations
 
-import time
-
 from dnslib import RCODE
 
+from kubenet.clock import FakeClock
 from tests.unit.test_dns_support import (
     LAB,
     RunningServer,
@@ -30,13 +29,14 @@ def test_before_the_caches_sync_unknown_names_are_servfail_and_known_ones_answer
 
 
 def test_a_new_service_is_answered_at_once_even_after_a_cached_nxdomain():
-    zone = make_zone()
+    clock = FakeClock()
+    zone = make_zone(clock=clock)
     dns = RunningServer(zone)
     try:
         assert dns.ask("api." + LAB).header.rcode == RCODE.NXDOMAIN
         assert dns.ask("api." + LAB).header.rcode == RCODE.NXDOMAIN  # now from the cache
         serial = zone.serial
-        time.sleep(1.05)  # the serial is the time of the last change, in seconds
+        clock.advance(1)  # the serial is the time of the last change, in seconds
         dns.call(lambda: zone.on_service("ADDED", service("lab", "api", "10.96.10.9")))
         assert answers(dns.ask("api." + LAB)) == ["10.96.10.9"]
         assert zone.serial > serial

@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.waiting import wait_for
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -42,24 +44,18 @@ class Program:
         return self.stderr_path.read_text()
 
     def wait_tcp(self, port: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def open_now() -> bool:
             if self.proc.poll() is not None:
                 raise AssertionError(f"exited {self.proc.returncode}: {self.stderr}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
+                return True
             except OSError:
-                time.sleep(0.03)
-        raise AssertionError(f"port {port} never opened: {self.stderr}")
+                return False
+        wait_for(open_now, timeout, interval=0.03, what=f"port {port} to open")
 
     def wait_output(self, text: str, timeout: float = 5.0, stream: str = "stderr") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in getattr(self, stream):
-                return
-            time.sleep(0.03)
-        raise AssertionError(f"{text!r} not in {stream}: {getattr(self, stream)!r}")
+        wait_for(lambda: text in getattr(self, stream), timeout, interval=0.03, what=f"{text!r} in {stream}")
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         self.proc.send_signal(sig)

@@ -9,6 +9,7 @@ import pytest
 
 from kubenet.kubelet.images.web import interface_addresses
 from tests.unit.test_images_support import Program, free_port, http, run
+from tests.waiting import wait_for
 
 MODULE = "kubenet.kubelet.images.web"
 HOST = socket.gethostname()
@@ -134,23 +135,22 @@ def test_a_graceful_stop_stops_listening_and_finishes_the_request_in_flight():
     """nginx's SIGQUIT / httpd's graceful-stop: after the drain a new connection is refused, and a request being
     answered is never cut (it used to be: the stand-in exited in the middle of it)."""
     import signal
-    import time
     port = free_port()
     program, _ = serve(["nginx", "--port", "{port}"], port=port)
     try:
-        slow = socket.create_connection(("127.0.0.1", port))
-        slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
-        time.sleep(0.2)  # the server is answering it: it waits for the body
+        slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+        slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                     b"Connection: close\r\n\r\n")
+        assert slow.recv(25).startswith(b"HTTP/1.1 100 Continue")  # the server is answering it: it waits for the body
         program.signal(signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:  # the drain (1 s) ends, then the listener closes
+
+        def refused() -> bool:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
             except (ConnectionRefusedError, ConnectionResetError):  # a SYN racing the listener's close gets a RST
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("still listening 5 s after SIGTERM")
+                return True
+            return False
+        wait_for(refused, timeout=5, what="the listener to close after the drain (1 s)")
         assert program.proc.poll() is None  # still finishing the request in flight
         slow.sendall(b"hello")
         answer = b""

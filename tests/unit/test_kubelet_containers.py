@@ -3,6 +3,7 @@ output without a final newline; and the log rotates like the kubelet's container
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 
@@ -12,6 +13,7 @@ import uvloop
 from kubenet.kubelet import logs
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.logs import MAX_LINE_SIZE, CRILineSplitter, rotated_logs
+from tests.waiting import eventually
 
 RECORD = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (stdout|stderr) ([FP]) (.*)$", re.DOTALL)
 
@@ -62,11 +64,21 @@ def test_the_shell_repro_from_the_bug_report(tmp_path, run):
 
 
 def test_stdout_still_reaches_the_log_after_stderr_is_closed(tmp_path):
-    writer = ("import os, sys, time\n"
+    go = tmp_path / "go"
+    os.mkfifo(go)
+    writer = ("import os, sys\n"
               "sys.stderr.write('closing stderr\\n'); sys.stderr.flush(); os.close(2)\n"
-              "time.sleep(0.3)\n"
+              "open(sys.argv[1]).read()\n"  # until the test has seen stderr's record
               "print('still here', flush=True)\n")
-    code, container = asyncio.run(run_container(tmp_path, [sys.executable, "-c", writer]))
+
+    async def story():
+        running = asyncio.create_task(run_container(tmp_path, [sys.executable, "-c", writer, str(go)]))
+        log = tmp_path / "app" / "0.log"
+        await eventually(lambda: log.exists() and records(log) == [(b"stderr", b"F", b"closing stderr")])
+        (await asyncio.to_thread(open, go, "w")).close()
+        return await running
+
+    code, container = asyncio.run(story())
     assert code == 0
     assert records(container.log_path) == [(b"stderr", b"F", b"closing stderr"), (b"stdout", b"F", b"still here")]
 

@@ -3,12 +3,16 @@ all, --timestamps, --limit-bytes, and --follow while the container writes, acros
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 import time
 
+from kubenet.clock import REAL_CLOCK, Clock, FakeClock
 from kubenet.kubelet import logs
 from kubenet.kubelet.containers import ContainerProcess
 from kubenet.kubelet.logs import ContainerLogWriter, read_logs, rotated_logs
+from tests.waiting import eventually
 
 
 def cri(*lines: str, stream: str = "stdout", tag: str = "F") -> bytes:
@@ -16,9 +20,9 @@ def cri(*lines: str, stream: str = "stdout", tag: str = "F") -> bytes:
 
 
 async def collect(path, follow=False, tail_lines=None, timestamps=False, limit_bytes=None,
-                  still_running=lambda: False) -> bytes:
+                  still_running=lambda: False, clock: Clock = REAL_CLOCK) -> bytes:
     return b"".join([chunk async for chunk in read_logs(path, follow, tail_lines, timestamps, limit_bytes,
-                                                        still_running)])
+                                                        still_running, clock)])
 
 
 def test_the_whole_log_with_and_without_timestamps(tmp_path):
@@ -46,10 +50,11 @@ def test_tail_of_a_large_log_reads_only_its_end(tmp_path):
         longest_gap, last = 0.0, time.monotonic()
         done = asyncio.Event()
 
-        async def ticker():
+        async def ticker():  # the instrument: how late the loop wakes us for a 1 ms timer
             nonlocal longest_gap, last
             while not done.is_set():
-                await asyncio.sleep(0.001)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), 0.001)
                 now = time.monotonic()
                 longest_gap, last = max(longest_gap, now - last), now
         task = asyncio.create_task(ticker())
@@ -81,19 +86,28 @@ def test_follow_sees_new_lines_across_rotation_until_the_container_exits(tmp_pat
 
     async def scenario() -> tuple[bytes, int]:
         # The writer rotates the file several times while `kubectl logs -f --tail=1` follows it. Between two of
-        # the follower's polls (0.1 s) it writes less than a file's worth, so no file is rotated away unread.
+        # the follower's polls (a FakeClock's 0.1 s) it writes less than a file's worth (four bursts), so no
+        # file is rotated away unread.
+        clock = FakeClock()
         writer = await ContainerLogWriter.open(path)
         await writer.write(cri("before"))
         running = True
-        reader = asyncio.create_task(collect(path, follow=True, tail_lines=1, still_running=lambda: running))
-        await asyncio.sleep(0.15)
+        reader = asyncio.create_task(collect(path, follow=True, tail_lines=1, still_running=lambda: running,
+                                             clock=clock))
+
+        async def poll() -> None:  # one poll of the follower, and it has read all there was
+            clock.advance(logs.FOLLOW_POLL_SECONDS)
+            await asyncio.wait_for(clock.sleeping(), 5)
+        await asyncio.wait_for(clock.sleeping(), 5)  # it has sent "before" and waits for more
         for burst in range(40):
             await writer.write(cri(*(f"{burst:02d}-{i:03d}" for i in range(50))))
-            await asyncio.sleep(0.01 if burst % 4 else 0.2)
+            if burst % 4 == 3:
+                await poll()
         await writer.write(cri("last wo", tag="P"))
         await writer.write(cri("rds"))
         await writer.close()
         running = False
+        clock.advance(logs.FOLLOW_POLL_SECONDS)
         out = await asyncio.wait_for(reader, 5)
         return out, len(rotated_logs(path))
 
@@ -105,13 +119,22 @@ def test_follow_sees_new_lines_across_rotation_until_the_container_exits(tmp_pat
 
 def test_follow_a_running_container(tmp_path):
     # `running` turns false in wait(), once the process has exited and both log pumps have finished.
+    # The program prints a line, then waits for the test's go (a line on a FIFO) once it is in the log.
+    go = tmp_path / "go"
+    os.mkfifo(go)
+
     async def with_wait() -> bytes:
-        program = "import time\nfor i in range(5):\n    print(i); time.sleep(0.05)\nprint('bye', end='')"
-        container = ContainerProcess("app", [sys.executable, "-uc", program], tmp_path / "0.log", {})
+        program = "import sys\nf = open(sys.argv[1])\nfor i in range(5):\n    print(i); f.readline()\nprint('bye', end='')"
+        container = ContainerProcess("app", [sys.executable, "-uc", program, str(go)], tmp_path / "0.log", {})
         await container.start(enter_argv=[])
         waiter = asyncio.create_task(container.wait())
-        out = await asyncio.wait_for(
-            collect(container.log_path, follow=True, still_running=lambda: container.running), 5)
+        follower = asyncio.create_task(collect(container.log_path, follow=True, still_running=lambda: container.running))
+        with await asyncio.to_thread(open, go, "w") as told:
+            for i in range(5):
+                await eventually(lambda i=i: f" {i}\n".encode() in container.log_path.read_bytes())
+                told.write("\n")
+                told.flush()
+        out = await asyncio.wait_for(follower, 5)
         assert await waiter == 0
         return out
 

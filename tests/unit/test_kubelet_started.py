@@ -13,9 +13,10 @@ from kubenet.kubelet.images import catalog
 from kubenet.kubelet.images.catalog import PY
 
 ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
-REPORT_LATE = ("import time; time.sleep(0.4)\n"
-               "from kubenet.kubelet.images.started import report_started; report_started()\n"
-               "time.sleep(30)\n")
+# Reports once the test says so (EOF on a FIFO), then idles until stopped.
+REPORT_WHEN_TOLD = ("import signal, sys; open(sys.argv[1]).read()\n"
+                    "from kubenet.kubelet.images.started import report_started; report_started()\n"
+                    "signal.pause()\n")
 
 
 def free_port() -> int:
@@ -32,19 +33,25 @@ async def start(tmp_path, argv: list[str], report: bool) -> tuple[ContainerProce
 
 
 def test_start_waits_for_the_program_to_report(tmp_path):
+    go = tmp_path / "go"
+    os.mkfifo(go)
+
     async def story():
-        container, took = await start(tmp_path, [sys.executable, "-c", REPORT_LATE], report=True)
+        starting = asyncio.create_task(start(tmp_path, [sys.executable, "-c", REPORT_WHEN_TOLD, str(go)], report=True))
+        told = await asyncio.wait_for(asyncio.to_thread(open, go, "w"), 10)  # returns once the program runs
+        assert not starting.done()  # running, not reported: not started
+        told.close()
+        container, _ = await asyncio.wait_for(starting, 10)
         running = container.running
         await container.stop(0)
-        return took, running
+        return running
 
-    took, running = asyncio.run(story())
-    assert took >= 0.4 and running
+    assert asyncio.run(story())
 
 
 def test_a_program_that_exits_without_reporting_does_not_hold_the_start(tmp_path):
     async def story():
-        container, took = await start(tmp_path, [sys.executable, "-c", "import time; time.sleep(0.2)"], report=True)
+        container, took = await start(tmp_path, [sys.executable, "-c", "pass"], report=True)
         return took, await container.wait()
 
     took, code = asyncio.run(story())
@@ -56,8 +63,7 @@ def test_only_reporting_containers_get_the_pipe(tmp_path):
 
     async def story(report: bool) -> bytes:
         container, _ = await start(tmp_path / str(report), show, report)
-        await container.wait()
-        await asyncio.sleep(0.1)
+        await container.wait()  # the log pumps have finished too
         return container.log_path.read_bytes().rsplit(b" ", 1)[-1].strip()  # the CRI record's text
 
     assert asyncio.run(story(False)) == b"-"

@@ -1,11 +1,15 @@
-"""A Pod's ServiceAccount token is replaced before it expires, atomically, for as long as the Pod's volume exists."""
+"""A Pod's ServiceAccount token is replaced before it expires, atomically, for as long as the Pod's volume exists.
+
+Time is a FakeClock: a test moves it to just before and just past each refresh and reads the file then."""
 from __future__ import annotations
 
 import asyncio
 import itertools
 import shutil
 import stat
+import threading
 
+from kubenet.clock import FakeClock
 from kubenet.kubelet.tokens import TokenRefreshers, keep_token_fresh, refresh_token_file
 
 
@@ -32,84 +36,107 @@ def test_refresh_replaces_the_token_file_atomically(tmp_path):
 
 def test_a_reader_never_sees_a_partial_token(tmp_path):
     (tmp_path / "token").write_text("a" * 100_000)
+    seen: set[int] = set()
+    done = threading.Event()
 
-    async def scenario() -> set[int]:
+    def reader() -> None:  # a client in the Pod, reading as fast as it can while the kubelet writes
+        while not done.is_set():
+            seen.add(len(set((tmp_path / "token").read_text())))
+
+    async def scenario() -> None:
         tokens = itertools.cycle(["a" * 100_000, "b" * 100_000])
-        seen = set()
         for _ in range(50):
-            refresh = asyncio.create_task(refresh_token_file(tmp_path, awaitable(lambda: next(tokens))))
-            while not refresh.done():
-                seen.add(len(set((tmp_path / "token").read_text())))
-                await asyncio.sleep(0)
-            await refresh
-        return seen
+            await refresh_token_file(tmp_path, awaitable(lambda: next(tokens)))
 
-    assert asyncio.run(scenario()) == {1}  # always all a's or all b's
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        asyncio.run(scenario())
+    finally:
+        done.set()
+        thread.join()
+    assert seen == {1}  # always all a's or all b's
+
+
+async def parked(clock: FakeClock) -> None:
+    """The refresher waits on the clock again: whatever it was going to write is written."""
+    await asyncio.wait_for(clock.sleeping(), 5)
 
 
 def test_the_token_is_refreshed_at_80_percent_of_its_ttl_until_cancelled(tmp_path):
     (tmp_path / "token").write_text("token-0")
+    clock = FakeClock()
 
     async def scenario() -> list[str]:
-        task = asyncio.create_task(keep_token_fresh(tmp_path, issuer(), ttl=0.25))
+        task = asyncio.create_task(keep_token_fresh(tmp_path, issuer(), ttl=100, clock=clock))
         seen = []
-        for _ in range(4):
-            await asyncio.sleep(0.2)  # one refresh each 0.2 s
+        for step in (79.9, 0.1, 79.9, 0.1):
+            await parked(clock)
+            clock.advance(step)
+            await parked(clock)
             seen.append((tmp_path / "token").read_text())
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert task.cancelled()
         return seen
 
-    seen = asyncio.run(scenario())
-    assert seen[-1] != "token-0" and len(set(seen)) >= 3
+    assert asyncio.run(scenario()) == ["token-0", "token-1", "token-1", "token-2"]
 
 
 def test_refresh_ends_when_the_pods_volume_is_removed(tmp_path):
     directory = tmp_path / "serviceaccount"
     directory.mkdir()
+    clock = FakeClock()
 
     async def scenario() -> None:
-        task = asyncio.create_task(keep_token_fresh(directory, issuer(), ttl=0.05))
-        await asyncio.sleep(0.1)
+        task = asyncio.create_task(keep_token_fresh(directory, issuer(), ttl=10, clock=clock))
+        await parked(clock)
         shutil.rmtree(directory)
-        await asyncio.wait_for(task, 1)
+        clock.advance(8)
+        await asyncio.wait_for(task, 5)
 
     asyncio.run(scenario())
     assert not directory.exists()
 
 
-def test_a_failed_issue_is_retried(tmp_path):
+def test_a_failed_issue_is_retried_sooner(tmp_path):
     calls = []
+    clock = FakeClock()
 
     def flaky() -> str:
-        calls.append(1)
+        calls.append(clock.monotonic())
         if len(calls) == 1:
             raise RuntimeError("signing key unavailable")
         return "fresh"
 
     async def scenario() -> None:
-        task = asyncio.create_task(keep_token_fresh(tmp_path, awaitable(flaky), ttl=0.1))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if (tmp_path / "token").exists():
-                break
+        task = asyncio.create_task(keep_token_fresh(tmp_path, awaitable(flaky), ttl=100, clock=clock))
+        await parked(clock)
+        clock.advance(80)
+        await parked(clock)
+        assert not (tmp_path / "token").exists()
+        clock.advance(5)  # a fifth of what was left of the ttl, at most RETRY_SECONDS
+        await parked(clock)
         task.cancel()
 
     asyncio.run(scenario())
-    assert (tmp_path / "token").read_text() == "fresh"
+    assert (tmp_path / "token").read_text() == "fresh" and calls == [80, 85]
 
 
 def test_one_refresher_per_pod(tmp_path):
+    clock = FakeClock()
+
     async def scenario() -> None:
-        refreshers = TokenRefreshers()
-        refreshers.start("uid-1", tmp_path, issuer(), ttl=0.05)
-        refreshers.start("uid-1", tmp_path, issuer(), ttl=0.05)  # a new sandbox replaces the task
+        refreshers = TokenRefreshers(clock)
+        refreshers.start("uid-1", tmp_path, issuer(), ttl=10)
+        refreshers.start("uid-1", tmp_path, issuer(), ttl=10)  # a new sandbox replaces the task
         assert "uid-1" in refreshers
-        await asyncio.sleep(0.1)
+        await parked(clock)
+        clock.advance(8)
+        await parked(clock)
+        assert clock.sleepers() == 1  # the replaced task is gone, not sleeping beside the new one
         refreshers.stop("uid-1")
-        await asyncio.sleep(0)
         assert "uid-1" not in refreshers
-        assert (tmp_path / "token").read_text().startswith("token-")
+        assert (tmp_path / "token").read_text() == "token-1"
 
     asyncio.run(scenario())

@@ -10,6 +10,7 @@ import struct
 import time
 
 from kubenet.cluster.nodeports import LocalhostNodePorts
+from tests.waiting import eventually
 
 
 class Objects:
@@ -47,6 +48,7 @@ async def relay_to(upstream_port: int, node_ips: list[str] | None = None, servic
     relay = LocalhostNodePorts(services or Objects(), slices or Objects(), node_ips or ["127.0.0.1"],
                                hold_seconds=hold_seconds)
     server = await asyncio.start_server(lambda r, w: relay._relay(r, w, upstream_port), "127.0.0.1", 0)
+    server.relay = relay  # for tests that look inside
     return server, server.sockets[0].getsockname()[1]
 
 
@@ -86,9 +88,11 @@ def test_a_client_that_half_closes_still_gets_the_answer():
 
 def test_a_reset_client_ends_the_upstream_connection_too():
     async def story():
-        ended = asyncio.Event()
+        ended, relayed = asyncio.Event(), asyncio.Event()
 
         async def holding_server(reader, writer):
+            assert await reader.readexactly(5) == b"hello"
+            relayed.set()
             await reader.read()  # EOF once the relay lets go of this connection
             ended.set()
             writer.close()
@@ -97,7 +101,7 @@ def test_a_reset_client_ends_the_upstream_connection_too():
         relay, port = await relay_to(upstream_port)
         sock = socket.create_connection(("127.0.0.1", port))
         sock.sendall(b"hello")
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(relayed.wait(), 3)  # both connections are up
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()  # with linger 0: a reset, not a FIN
         await asyncio.wait_for(ended.wait(), 3)
@@ -133,9 +137,12 @@ def test_a_client_is_held_until_the_rules_for_ready_endpoints_are_programmed():
         upstream_port = closed_port()
         relay, port = await relay_to(upstream_port, services=Objects(node_port_service(upstream_port)),
                                      slices=Objects(endpoint_slice(ready=True)))
+        refused = []
+        has_endpoints = relay.relay.has_endpoints
+        relay.relay.has_endpoints = lambda p: refused.append(p) or has_endpoints(p)  # asked after each refusal
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.0\r\n\r\n")
-        await asyncio.sleep(0.4)  # the node refuses until its rules land
+        await eventually(lambda: len(refused) >= 2)  # the node refuses until its rules land; the client waits
 
         async def page(r, w):
             await r.readuntil(b"\r\n\r\n")

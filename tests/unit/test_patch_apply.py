@@ -186,3 +186,19 @@ def test_managed_fields_can_be_reset_with_an_empty_entry():
     reset["metadata"]["managedFields"] = [{}]
     update_managed_fields(created, reset, "kubectl-patch", "Update", T2)
     assert "managedFields" not in reset["metadata"]
+
+
+def test_managed_fields_that_do_not_decode_give_way_to_the_live_objects():
+    """FieldManager.Update upstream: a client's managedFields whose fieldsV1 is not a tree of objects are
+    ignored for the live object's (a PUT with `"f:a": "x"` inside was a 500 'str' object has no attribute)."""
+    created = stored(manifest())
+    update_managed_fields(None, created, "kubectl-create", "Update", T1)
+    hostile = copy.deepcopy(created)
+    hostile["metadata"]["managedFields"] = [{"manager": "m", "operation": "Apply", "fieldsType": "FieldsV1",
+                                            "fieldsV1": {"f:metadata": {"f:labels": "not an object"}}}]
+    hostile["metadata"]["labels"]["tier"] = "be"
+    update_managed_fields(created, hostile, "kubectl-edit", "Update", T2)
+    managers = [e["manager"] for e in hostile["metadata"]["managedFields"]]
+    assert managers == ["kubectl-create", "kubectl-edit"]
+    edit = hostile["metadata"]["managedFields"][1]["fieldsV1"]
+    assert edit == {"f:metadata": {"f:labels": {"f:tier": {}}}}

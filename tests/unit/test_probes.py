@@ -14,19 +14,23 @@ from kubenet.kubelet import probes
 from kubenet.kubelet.pod_worker import ContainerState
 from kubenet.kubelet.status import _container_status
 from tests.unit.test_images_support import free_port
+from tests.waiting import eventually
 
 
 class Backend:
-    """An HTTP server whose answer a test changes: status, delay, redirect; it counts requests."""
+    """An HTTP server whose answer a test changes: status, hanging, redirect; it counts requests."""
 
     def __init__(self):
-        self.status, self.delay, self.location, self.requests = 200, 0.0, "", []
+        self.status, self.location, self.requests = 200, "", []
+        self.hang = False
+        self.released = threading.Event()  # a hanging request answers once the test is over
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 backend.requests.append((self.path, dict(self.headers)))
-                time.sleep(backend.delay)
+                if backend.hang:
+                    backend.released.wait()
                 body = b"ok"
                 self.send_response(backend.status)
                 if backend.location:
@@ -44,6 +48,7 @@ class Backend:
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -59,9 +64,16 @@ class FakeProcess:
     def __init__(self, env: dict | None = None):
         self.running, self.env, self.stopped_with = True, env or dict(os.environ), None
         self.container_id, self.started_at = "c0ffee", "2025-01-01T00:00:00Z"
+        self.stopped = asyncio.Event()
 
     async def stop(self, grace: float) -> None:
         self.stopped_with, self.running = grace, False
+        self.stopped.set()
+
+    async def killed(self) -> float:
+        """Wait for the kill (it runs as its own task) and return its grace period."""
+        await asyncio.wait_for(self.stopped.wait(), 5)
+        return self.stopped_with
 
 
 class FakeSandbox:
@@ -140,7 +152,7 @@ def test_http_get_connection_refused_and_timeout_read_like_go(backend):
     result = asyncio.run(probes.http_get("127.0.0.1", closed, {"path": "/healthz"}, 1))
     assert result.output == (f'Get "http://127.0.0.1:{closed}/healthz": dial tcp 127.0.0.1:{closed}: connect: '
                              "connection refused")
-    backend.delay = 0.5
+    backend.hang = True
     result = asyncio.run(probes.http_get("127.0.0.1", backend.port, {"path": "/"}, 0.2))
     assert result.result == probes.FAILURE
     assert result.output.endswith("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
@@ -211,9 +223,7 @@ def test_liveness_failure_kills_with_the_probe_grace_and_says_it_will_restart(ba
         await ticks(worker, 2)
         assert process.running  # two failures of three
         await ticks(worker, 1)
-        await asyncio.sleep(0)  # the kill runs as its own task
-        await asyncio.sleep(0)
-        assert process.stopped_with == 7.0
+        assert await process.killed() == 7.0
         assert ("Normal", "Killing", "Container app failed liveness probe, will be restarted") in pod.kubelet.events
         assert ("Warning", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500") in \
             pod.kubelet.events
@@ -234,9 +244,7 @@ def test_liveness_kill_with_restart_policy_never_uses_the_pod_grace(backend):
         process = pod.start_container()
         worker = probes.ProbeWorker(pod, pod.state, "livenessProbe", "Liveness")
         await ticks(worker, 1)
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        assert process.stopped_with == 12.0
+        assert await process.killed() == 12.0
         assert ("Normal", "Killing", "Container app failed liveness probe") in pod.kubelet.events
     asyncio.run(scenario())
 
@@ -254,14 +262,12 @@ def test_startup_probe_gates_liveness_and_readiness_and_sets_started(backend):
             assert pod.state.started is False and pod.state.ready is False
             status = _container_status(pod, pod.state)
             assert status["started"] is False and status["ready"] is False and "running" in status["state"]
-            await asyncio.sleep(0.4)
+            # Five startup probes (every 0.05 s): liveness and readiness had as many chances to run.
+            await eventually(lambda: len(backend.requests) >= 5)
             paths = {path for path, _ in backend.requests}
             assert paths == {"/started"}  # nothing else runs before the container has started
             backend.status = 200
-            for _ in range(100):
-                if pod.state.ready:
-                    break
-                await asyncio.sleep(0.02)
+            await eventually(lambda: pod.state.ready, what="ready")
             assert pod.state.started is True and pod.state.ready is True
             assert {"/healthz", "/ready"} <= {path for path, _ in backend.requests}
             assert _container_status(pod, pod.state)["started"] is True
@@ -315,14 +321,10 @@ def test_end_to_end_liveness_failure_restarts_through_sync_pod(backend):
         process = pod.start_container()
         probes.sync_pod(pod)
         try:
-            await asyncio.sleep(0.2)
-            assert process.running and pod.state.ready
+            await eventually(lambda: pod.state.ready and len(backend.requests) >= 3)
+            assert process.running  # three passed probes
             backend.status = 500
-            for _ in range(100):
-                if not process.running:
-                    break
-                await asyncio.sleep(0.02)
-            assert process.stopped_with == 30.0  # the pod's default terminationGracePeriodSeconds
+            assert await process.killed() == 30.0  # the pod's default terminationGracePeriodSeconds
             assert pod.pokes > 0
         finally:
             probes.stop_pod(pod)

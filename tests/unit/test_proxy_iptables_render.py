@@ -11,8 +11,9 @@ import textwrap
 from pathlib import Path
 
 from kubenet.proxy import hashing
-from kubenet.proxy.iptables import IPTablesProxier
+from kubenet.proxy.backend import ProxyConfig
 from kubenet.proxy.iptables_rules import IPTablesConfig, probability, render_restore
+from kubenet.proxy.kube_proxy import Proxier
 from kubenet.proxy.serviceport import ServicePortName
 from kubenet.proxy.tracker import ProxyState
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
@@ -272,7 +273,7 @@ def test_large_clusters_drop_per_endpoint_comments():
 
 
 def test_proxier_render_does_not_consume_pending_changes():
-    proxier = IPTablesProxier(NODE, ["192.168.0.2"], "10.0.0.0/8", None)
+    proxier = Proxier(ProxyConfig(NODE, ("192.168.0.2",), "10.0.0.0/8"))
     proxier.on_service("ADDED", service("ns1", "svc1", "172.30.0.41", [port("p80", 80)]))
     assert "has no endpoints" in proxier.render(full=False)
     assert proxier.state.has_pending_changes()

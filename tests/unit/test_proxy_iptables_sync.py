@@ -1,11 +1,13 @@
-"""When IPTablesProxier syncs fully or partially, and what it asks the kernel tools to do (no kernel here)."""
+"""When the iptables backend syncs fully or partially, and what it asks the kernel tools to do (no kernel here)."""
 
 import subprocess
 
 import pytest
 
 from kubenet.kernel.netns_exec import CommandError, NetnsExec
-from kubenet.proxy.iptables import JUMP_RULES, IPTablesProxier, SyncError
+from kubenet.proxy.backend import ProxyConfig
+from kubenet.proxy.iptables import JUMP_RULES, SyncError
+from kubenet.proxy.kube_proxy import Proxier
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
 
 BASE_SAVE = """*mangle
@@ -49,9 +51,8 @@ class FakeTools(NetnsExec):
 
 
 @pytest.fixture
-def proxier() -> IPTablesProxier:
-    p = IPTablesProxier("node-a", ["172.18.0.2"], "10.244.0.0/16", "kntp-fake")
-    p.netns = FakeTools()
+def proxier() -> Proxier:
+    p = Proxier(ProxyConfig("node-a", ("172.18.0.2",), "10.244.0.0/16", "kntp-fake"), FakeTools())
     p.on_service("ADDED", service("default", "web", "10.96.0.50", [port("http", 80)]))
     p.on_endpoint_slice("ADDED", endpoint_slice("default", "web", [endpoint("10.244.1.2")], [port("http", 8080)]))
     return p
@@ -110,7 +111,7 @@ def test_commands_run_inside_the_named_netns():
 
 
 @pytest.fixture
-def large_proxier(proxier) -> IPTablesProxier:
+def large_proxier(proxier) -> Proxier:
     """Over 1000 endpoints: kube-proxy's large-cluster mode."""
     proxier.on_service("ADDED", service("default", "big", "10.96.0.60", [port("http", 80)]))
     ips = [f"10.244.{i // 250 + 10}.{i % 250 + 1}" for i in range(1001)]
@@ -140,16 +141,16 @@ def test_a_large_cluster_notices_a_lost_canary_and_syncs_fully(large_proxier):
 
 def test_a_large_cluster_deletes_the_chains_of_a_deleted_service_it_synced(large_proxier):
     web = service("default", "web", "10.96.0.50", [port("http", 80)])
-    chains = {c for c in large_proxier._known_chains if c.startswith("KUBE-SVC-")}
+    chains = {c for c in large_proxier.backend._known_chains if c.startswith("KUBE-SVC-")}
     large_proxier.on_service("DELETED", web)
     large_proxier.sync()
     gone = set(large_proxier.last_result.deleted_chains)
-    assert large_proxier.netns.saves() == 0 and len(chains - set(large_proxier._known_chains)) == 1
-    assert chains - set(large_proxier._known_chains) <= gone
+    assert large_proxier.netns.saves() == 0 and len(chains - set(large_proxier.backend._known_chains)) == 1
+    assert chains - set(large_proxier.backend._known_chains) <= gone
 
 
 def test_a_large_cluster_reads_the_tables_again_after_the_cleanup_period(large_proxier):
-    large_proxier.cleanup_period = 0.0
+    large_proxier.backend.cleanup_period = 0.0
     large_proxier.netns.saved = BASE_SAVE.replace("*nat\n", "*nat\n:KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]\n")
     large_proxier.sync()
     assert large_proxier.netns.saves() == 1 and not large_proxier.last_result.full

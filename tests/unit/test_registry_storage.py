@@ -44,27 +44,3 @@ def test_the_storages_do_not_import_the_registry():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
-
-def test_a_generated_name_already_taken_is_drawn_again(monkeypatch):
-    from kubenet.api import names
-    registry = Registry(MemoryStore())
-    kind = next(k for k in STORED if (k.group, k.kind) == ("", "ConfigMap"))
-    registry.create(next(k for k in STORED if k.kind == "Namespace"), None, {"metadata": {"name": "default"}})
-    registry.create(kind, "default", {"metadata": {"name": "cfg-bbbbb"}})
-    draws = iter(["bbbbb", "bbbbb", "ccccc"])
-    monkeypatch.setattr(names, "random_suffix", lambda length=5: next(draws))
-    made = registry.create(kind, "default", {"metadata": {"generateName": "cfg-"}})
-    assert made["metadata"]["name"] == "cfg-ccccc"  # RetryGenerateName: drawn again, not a 409
-
-
-def test_a_generated_name_gives_up_after_eight_draws(monkeypatch):
-    from kubenet.api import names
-    registry = Registry(MemoryStore())
-    kind = next(k for k in STORED if (k.group, k.kind) == ("", "ConfigMap"))
-    registry.create(next(k for k in STORED if k.kind == "Namespace"), None, {"metadata": {"name": "default"}})
-    registry.create(kind, "default", {"metadata": {"name": "cfg-bbbbb"}})
-    drawn = []
-    monkeypatch.setattr(names, "random_suffix", lambda length=5: drawn.append(1) or "bbbbb")
-    with pytest.raises(Exception) as err:
-        registry.create(kind, "default", {"metadata": {"generateName": "cfg-"}})
-    assert getattr(err.value, "code", None) == 409 and len(drawn) == 8

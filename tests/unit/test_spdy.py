@@ -217,16 +217,17 @@ def test_sending_waits_for_window_once_the_peer_does_flow_control():
             await stream.reply()
             opened.put_nowait(stream)
         _, task = serve(peer, on_stream)
-        peer.send(SynStream(1, {}), WindowUpdate(1, 0), Settings([(0, 7, 1000)]))
+        peer.send(SynStream(1, {}), WindowUpdate(1, 0), Settings([(0, 7, 1000)]), Ping(9))
         stream = await opened.get()
-        await asyncio.sleep(0.01)
+        assert await peer.next_frame(Ping) == Ping(9)  # frames are handled in order: the settings are in force
         writer = asyncio.create_task(stream.write(b"a" * 1500))
-        await asyncio.sleep(0.05)
-        assert not writer.done()  # 1000 bytes of window: the rest waits
+        first = await peer.next_frame(DataFrame)
+        peer.send(Ping(11))
+        assert await peer.next_frame() == Ping(11)  # a round trip later, nothing more was sent ...
+        assert len(first.data) == 1000 and not writer.done()  # ... 1000 bytes of window: the rest waits
         peer.send(WindowUpdate(1, 500))
         await asyncio.wait_for(writer, 2)
-        sent = [await peer.next_frame(DataFrame) for _ in range(2)]
-        assert [len(f.data) for f in sent] == [1000, 500]
+        assert len((await peer.next_frame(DataFrame)).data) == 500
         peer.hang_up()
         await task
     asyncio.run(story())

@@ -95,3 +95,23 @@ def test_endpoint_slice_address_type():
 def test_network_policy_types():
     assert errors(NETPOL, {"metadata": META, "spec": {"policyTypes": ["Both"]}}) == [
         'spec.policyTypes[0]: Unsupported value: "Both": supported values: "Ingress", "Egress"']
+
+
+def _slice_of(ip: str) -> dict:
+    return {"metadata": META, "addressType": "IPv4", "endpoints": [{"addresses": [ip]}]}
+
+
+def test_endpoint_addresses_may_not_be_loopback_link_local_or_unspecified():
+    """ValidateEndpointIP upstream: an Endpoints or EndpointSlice must not point a Service at a node's localhost
+    or the 169.254.169.254 metadata service (both were accepted, and kube-proxy programmed them)."""
+    link_local = "may not be in the link-local range (169.254.0.0/16, fe80::/10)"
+    multicast = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"
+    loopback = "may not be in the loopback range (127.0.0.0/8, ::1/128)"
+    where = "endpoints[0].addresses[0]: Invalid value:"
+    assert errors(EPS, _slice_of("169.254.169.254")) == [f'{where} "169.254.169.254": {link_local}']
+    assert errors(EPS, _slice_of("0.0.0.0")) == [f'{where} "0.0.0.0": may not be unspecified (0.0.0.0)']
+    assert errors(EPS, _slice_of("224.0.0.5")) == [f'{where} "224.0.0.5": {multicast}']
+    assert errors(EPS, _slice_of("10.244.1.7")) == []
+    endpoints = {"metadata": META, "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": 6443}]}]}
+    assert errors(by_kind("v1", "Endpoints"), endpoints) == [
+        f'subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": {loopback}']

@@ -14,6 +14,7 @@ from kubenet.apiserver.server import APIServer
 from kubenet.client.base import resolve
 from kubenet.client.local import LocalClient
 from kubenet.store import MemoryStore, SQLiteStore, Watcher
+from tests.waiting import eventually
 
 CONFIGMAPS = resolve("configmaps")
 
@@ -173,8 +174,7 @@ def test_a_watch_stream_that_falls_behind_is_ended(monkeypatch):
         try:
             reader, writer = await open_watch(port, "/api/v1/namespaces/default/configmaps?watch=1")
             keeps_up = client.registry.watch(CONFIGMAPS, "default")
-            while len(store._watchers) < 2:
-                await asyncio.sleep(0.01)
+            await eventually(lambda: len(store._watchers) >= 2)
             # 50 writes in one go, with no chance for the stream to send any: it is 20 behind, then dropped;
             # a watcher that keeps up is not.
             kept_up = []
@@ -204,22 +204,17 @@ def test_a_watch_stream_whose_client_stops_reading_is_cut(monkeypatch):
         await server.start(["127.0.0.1"], port, tls=False)
         try:
             _, writer = await open_watch(port, "/api/v1/namespaces/default/configmaps?watch=1")
-            while not store._watchers:
-                await asyncio.sleep(0.01)
+            await eventually(lambda: store._watchers)
             # The client reads nothing: socket buffers fill, the stream waits on them, events pile up.
             for i in range(400):
                 await client.create("configmaps", {**configmap(f"c{i}"), "data": {"big": big}}, "default")
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # paces the writer: lets the stream run between writes (no condition)
                 if not store._watchers:
                     break
             assert not store._watchers, "the watcher was never dropped"
             # Still without reading a byte, the server lets go of the connection: it does not wait forever.
             http_server = server._runners[0].server
-            for _ in range(100):
-                if not http_server.connections:
-                    break
-                await asyncio.sleep(0.02)
-            assert not http_server.connections
+            await eventually(lambda: not http_server.connections, timeout=2, what="the connection let go")
             writer.close()
         finally:
             await server.stop()

@@ -11,19 +11,19 @@ import datetime as dt
 import uuid
 from typing import Protocol
 
-from kubenet.api import defaults, errors, names, validation
+from kubenet.api import defaults, errors, validation
 from kubenet.api.kinds import Kind
 from kubenet.api.meta import now_rfc3339
 from kubenet.api.patch import update_managed_fields
 from kubenet.api.selectors import SelectorError, matches, parse_field_selector, parse_label_selector
 from kubenet.api.validation import FieldError
+from kubenet.apiserver import sa_admission
 from kubenet.apiserver.storage.strategy import Strategy
 from kubenet.apiserver.watch import FilteredWatch
 from kubenet.store import AlreadyExists, Conflict, Gone, NotFound, Store, object_key, prefix_key
 from kubenet.store.base import Watcher, _copy, decode_continue
 
-# maxNameGenerationCreateAttempts of the generic registry Store.
-GENERATE_NAME_ATTEMPTS = 8
+GENERATE_NAME_RETRIES = 7  # generateNameMaxRetries upstream: 8 names in all
 
 
 class Watch(Protocol):
@@ -195,7 +195,7 @@ class GenericStore:
         admitted_as = meta.get("name") or meta.get("generateName") or "Unknown"  # admission runs before naming
         generated = not meta.get("name") and bool(meta.get("generateName"))
         if generated:
-            meta["name"] = names.simple_name(meta["generateName"])
+            meta["name"] = meta["generateName"] + sa_admission.name_suffix()  # names.SimpleNameGenerator
         name = meta.get("name", "")
         for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(f, None)
@@ -211,14 +211,13 @@ class GenericStore:
         if field_manager:
             _record_manager(None, obj, field_manager, "Update")
         key = self.key(meta.get("namespace"), name)
-        # RetryGenerateName (GA in 1.32): a generated name already taken is drawn again, 8 attempts in all.
-        attempts = GENERATE_NAME_ATTEMPTS if generated else 1
-        while self.store._read(key) is not None:
-            attempts -= 1
-            if attempts == 0:
-                raise errors.already_exists(kind, name)
-            name = meta["name"] = names.simple_name(meta["generateName"])
+        for _ in range(GENERATE_NAME_RETRIES):  # RetryGenerateName (1.32): a generated name that clashes is redrawn
+            if not generated or self.store._read(key) is None:
+                break
+            name = meta["name"] = meta["generateName"] + sa_admission.name_suffix()
             key = self.key(meta.get("namespace"), name)
+        if self.store._read(key) is not None:
+            raise errors.already_exists(kind, name)
         errs = self.allocate(obj, None, dry_run)
         if errs:
             raise self._invalid(name, errs)
@@ -292,6 +291,7 @@ class GenericStore:
         kind, strategy = self.kind, self.strategy
         options = options or {}
         obj = self.get(namespace, name)
+        stored = _copy(obj)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
@@ -325,8 +325,8 @@ class GenericStore:
         meta["finalizers"] = finalizers
         if not finalizers:
             meta.pop("finalizers")
-        if dry_run:
-            return obj, False
+        if dry_run or obj == stored:  # a DELETE repeated on an object still held changes nothing: no write, no
+            return obj, False         # new resourceVersion (etcd3 GuaranteedUpdate skips a no-op update)
         return self.store.update(self.key(namespace, name), obj, meta["resourceVersion"]), False
 
     def _remove(self, obj: dict, answer: bool = False) -> dict:

@@ -1,8 +1,8 @@
 """The image catalog: what a well-known image runs here, as ENTRYPOINT + CMD like an OCI image config.
 
 A Pod's `command` replaces the entrypoint and `args` replace the cmd (the Kubernetes rule). Programs an image
-would carry (`/agnhost`, `httpd-foreground`, `nginx`, `coredns`) map to our own implementations; anything else
-is a host program run inside the Pod's namespaces.
+would carry (`/agnhost`, `httpd-foreground`, `nginx`, and the add-ons' own, e.g. `/coredns`) map to our own
+implementations; anything else is a host program run inside the Pod's namespaces.
 """
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field
+
+from kubenet.addons import ADDONS
 
 PY = sys.executable
 
@@ -55,7 +57,8 @@ CATALOG: dict[str, Image] = {i.repository: i for i in [
     Image("nicolaka/netshoot", cmd=_SLEEP),
     Image("registry.k8s.io/e2e-test-images/agnhost", entrypoint=("/agnhost",), cmd=("pause",), default_tag="2.52"),
     Image("registry.k8s.io/pause", cmd=("/pause",), default_tag="3.10"),
-    Image("registry.k8s.io/coredns/coredns", entrypoint=("/coredns",), default_tag="v1.11.3"),
+    # Add-ons declare their own images (kubenet/addons).
+    *(Image(i.repository, entrypoint=i.entrypoint, default_tag=i.default_tag) for a in ADDONS for i in a.images),
 ]}
 
 # What image binaries are here. Each maps (argv with the binary first, the image tag) to the argv we run; the
@@ -72,10 +75,8 @@ _PROGRAMS = {
     "/agnhost": lambda argv, tag: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
     "/agnhost-2": lambda argv, tag: (PY, "-m", "kubenet.kubelet.images.agnhost", *argv[1:]),
     "/pause": lambda argv, tag: _SLEEP,
-    # CoreDNS's -conf Corefile is fixed here: the kubernetes zone, health on 8080, ready on 8181, forward the rest.
-    "/coredns": lambda argv, tag: ("sh", "-c", (f'exec {PY} -m coredns_py --kubeconfig "$KUBENET_KUBECONFIG" '
-                                              "--listen 0.0.0.0:53 --health-port 8080 --ready-port 8181")),
     "/entrypoint.sh": lambda argv, tag: tuple(argv[1:]) if len(argv) > 1 else _SLEEP,
+    **{binary: program for a in ADDONS for i in a.images for binary, program in i.programs.items()},
 }
 
 
