@@ -32,6 +32,17 @@ def controller_of(obj: dict) -> dict | None:
     return None
 
 
+def is_controlled_by(obj: dict, owner: dict) -> bool:
+    """metav1.IsControlledBy: the object's controller reference points at this owner (by UID)."""
+    ref = controller_of(obj)
+    return ref is not None and ref.get("uid") == owner["metadata"].get("uid")
+
+
+def get_condition(obj: dict, ctype: str) -> dict | None:
+    """The status condition of this type (Pod, Node, Deployment, Job ...), or None."""
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == ctype), None)
+
+
 def set_condition(conditions: list[dict], ctype: str, status: str, reason: str = "", message: str = "",
                   now: str | None = None, probe_time: bool = False) -> bool:
     """Set a condition in place; lastTransitionTime changes only when status does. Returns True if changed."""

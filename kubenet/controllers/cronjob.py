@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 
-from kubenet.api.meta import controller_ref, parse_time
+from kubenet.api.meta import controller_ref, is_controlled_by, parse_time
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
@@ -56,7 +56,7 @@ class CronJobController(Controller):
 
     def _owned_jobs(self, cj: dict) -> list[dict]:
         ns = cj["metadata"]["namespace"]
-        return [j for j in self.jobs.list() if j["metadata"].get("namespace") == ns and podutil.owned_by(j, cj)]
+        return [j for j in self.jobs.list() if j["metadata"].get("namespace") == ns and is_controlled_by(j, cj)]
 
     async def reconcile(self, key: str) -> None:
         cj = self.cronjobs.get(key)

@@ -13,10 +13,11 @@ import copy
 import math
 
 from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.scheduling import pod_matches_node, untolerated_taints
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
-from kubenet.controllers import podutil
+from kubenet.controllers import history, podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.endpointslice import NamespaceIndex
@@ -63,13 +64,13 @@ def target_node(pod: dict) -> str | None:
 
 def node_should_run(pod_spec: dict, node: dict) -> tuple[bool, bool]:
     """(should run a new daemon Pod, may keep an existing one) — NodeShouldRunDaemonPod."""
-    if not podutil.pod_matches_node(pod_spec, node):
+    if not pod_matches_node(pod_spec, node):
         return False, False
     taints = (node.get("spec") or {}).get("taints") or []
     tolerations = daemon_tolerations(pod_spec)
-    if podutil.untolerated_taint(tolerations, taints, ("NoExecute",)):
+    if untolerated_taints(tolerations, taints, ("NoExecute",)):
         return False, False
-    return podutil.untolerated_taint(tolerations, taints, ("NoSchedule",)) is None, True
+    return not untolerated_taints(tolerations, taints, ("NoSchedule",)), True
 
 
 def selects(ds: dict, labels: dict | None) -> bool:
@@ -146,14 +147,14 @@ class DaemonSetController(Controller):
     async def _ensure_revision(self, ds: dict) -> str | None:
         template = ds["spec"]["template"]
         collisions = (ds.get("status") or {}).get("collisionCount") or 0
-        hash_ = podutil.template_hash(template, collisions)
+        hash_ = history.template_hash(template, collisions)
         name = f"{ds['metadata']['name']}-{hash_}"
         ns = ds["metadata"]["namespace"]
         owned = await self._manager(ds).claim(  # ClaimControllerRevisions: orphaned history is adopted back
             "controllerrevisions.apps", [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns])
         existing = self.revisions.get(f"{ns}/{name}")
         if existing is not None:
-            if podutil.revision_template(existing) == template:
+            if history.revision_template(existing) == template:
                 return hash_
             status = copy.deepcopy(ds.get("status") or {})
             status["collisionCount"] = collisions + 1
@@ -164,7 +165,7 @@ class DaemonSetController(Controller):
         revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
                     "metadata": {"name": name, "namespace": ns, "labels": labels,
                                  "ownerReferences": [controller_ref(ds)]},
-                    "data": podutil.revision_data(template),
+                    "data": history.revision_data(template),
                     "revision": max((r.get("revision", 0) for r in owned), default=0) + 1}
         try:
             await self.client.create("controllerrevisions.apps", revision)

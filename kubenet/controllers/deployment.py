@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 
-from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.meta import controller_of, controller_ref, is_controlled_by
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.controllers import deployment_util as du
@@ -150,7 +150,7 @@ class DeploymentController(Controller):
             if exc.code == 409 and exc.reason == "AlreadyExists":
                 found = self.replicasets.get(f"{ns}/{new_rs['metadata']['name']}") or \
                     await self.client.get(RS_RESOURCE, new_rs["metadata"]["name"], ns)
-                if du.owned_by(found, d) and du.equal_ignore_hash(found["spec"]["template"], d["spec"]["template"]):
+                if is_controlled_by(found, d) and du.equal_ignore_hash(found["spec"]["template"], d["spec"]["template"]):
                     created, already_exists = found, True
                 else:
                     # A hash collision: a different template already has this name; hash again next time.

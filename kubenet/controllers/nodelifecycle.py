@@ -15,7 +15,8 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from kubenet.api.meta import parse_time
+from kubenet.api.meta import get_condition, parse_time
+from kubenet.api.scheduling import tolerates, untolerated_taints
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
@@ -45,7 +46,7 @@ def desired_taints(node: dict) -> set[tuple[str, str]]:
         key = CONDITION_TAINTS.get((c.get("type"), c.get("status")))
         if key:
             out.add((key, "NoSchedule"))
-    ready = podutil.node_condition(node, "Ready")
+    ready = get_condition(node, "Ready")
     if ready and ready.get("status") == "False":
         out.add((NOT_READY, "NoExecute"))
     elif ready and ready.get("status") == "Unknown":
@@ -148,7 +149,7 @@ class NodeLifecycleController(Controller):
     async def _check_health(self, node: dict) -> dict:
         name = node["metadata"]["name"]
         lease = self.leases.get(f"{LEASE_NAMESPACE}/{name}")
-        ready = podutil.node_condition(node, "Ready")
+        ready = get_condition(node, "Ready")
         heartbeat = ((lease or {}).get("spec", {}).get("renewTime"), (ready or {}).get("lastHeartbeatTime"))
         now = self.clock()
         seen = self.heartbeats.get(name)
@@ -242,10 +243,10 @@ class NodeLifecycleController(Controller):
             if podutil.is_terminating(pod):
                 continue
             tolerations = (pod.get("spec") or {}).get("tolerations") or []
-            if podutil.untolerated_taint(tolerations, no_execute, ("NoExecute",)) is None:
+            if not untolerated_taints(tolerations, no_execute, ("NoExecute",)):
                 # Tolerated: for how long? The shortest tolerationSeconds among the tolerations used.
                 seconds = [t["tolerationSeconds"] for t in tolerations if t.get("tolerationSeconds") is not None
-                           and any(podutil.tolerates(t, taint) for taint in no_execute)]
+                           and any(tolerates(t, taint) for taint in no_execute)]
                 if not seconds:
                     continue
                 due = added + dt.timedelta(seconds=max(0, min(seconds)))

@@ -1,24 +1,20 @@
-"""Pod and node helpers the workload and endpoint controllers share (k8s pkg/api/v1/pod, component-helpers).
+"""Pod state as the workload and endpoint controllers read it (k8s pkg/api/v1/pod, pkg/controller).
 
-Readiness, port lookup, taints/tolerations and node affinity are read the same way by every controller, so
-they live here once; nothing in this module talks to the API.
+Readiness, availability, phases and port lookup are read the same way by every controller, so they live here
+once; nothing in this module talks to the API. Its neighbours: taints, tolerations and node affinity are
+`kubenet.api.scheduling` (the scheduler reads them too), ControllerRevision hashing is `controllers.history`,
+conditions and controller references are `kubenet.api.meta`.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import hashlib
-import json
 
-from kubenet.api.meta import parse_time
+from kubenet.api.meta import get_condition, parse_time
 
 # --- pod state ---------------------------------------------------------------------------------------------
 
 def pod_condition(pod: dict, ctype: str) -> dict | None:
-    for c in (pod.get("status") or {}).get("conditions") or []:
-        if c.get("type") == ctype:
-            return c
-    return None
+    return get_condition(pod, ctype)
 
 
 def is_pod_ready(pod: dict) -> bool:
@@ -83,113 +79,3 @@ def find_port(pod: dict, service_port: dict) -> int | None:
             if p.get("name") == target and p.get("protocol", "TCP") == protocol:
                 return p.get("containerPort")
     return None
-
-
-# --- taints, tolerations, node selection ---------------------------------------------------------------------
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """v1.Toleration.ToleratesTaint: effect (empty = all), key (empty + Exists = all), value for Equal."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if not toleration.get("key"):
-        return op == "Exists"
-    if toleration["key"] != taint.get("key"):
-        return False
-    if op == "Exists":
-        return True
-    return (toleration.get("value") or "") == (taint.get("value") or "")
-
-
-def untolerated_taint(tolerations: list[dict], taints: list[dict], effects: tuple[str, ...]) -> dict | None:
-    for taint in taints:
-        if taint.get("effect") not in effects:
-            continue
-        if not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
-
-
-def _expression_matches(expr: dict, value: str | None) -> bool:
-    op, values = expr.get("operator"), expr.get("values") or []
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt"):
-        try:
-            v, ref = int(value), int(values[0])
-        except (TypeError, ValueError, IndexError):
-            return False
-        return v > ref if op == "Gt" else v < ref
-    return False
-
-
-def node_selector_term_matches(term: dict, node: dict) -> bool:
-    labels = node["metadata"].get("labels") or {}
-    exprs, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
-    if not exprs and not fields:
-        return False  # an empty term matches no objects
-    fields_of = {"metadata.name": node["metadata"]["name"]}
-    return all(_expression_matches(e, labels.get(e["key"])) for e in exprs) and \
-        all(_expression_matches(f, fields_of.get(f["key"])) for f in fields)
-
-
-def pod_matches_node(pod_spec: dict, node: dict) -> bool:
-    """nodeSelector and required node affinity (component-helpers nodeaffinity.GetRequiredNodeAffinity)."""
-    labels = node["metadata"].get("labels") or {}
-    for k, v in (pod_spec.get("nodeSelector") or {}).items():
-        if labels.get(k) != v:
-            return False
-    required = (((pod_spec.get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution"))
-    if required is None:
-        return True
-    return any(node_selector_term_matches(t, node) for t in required.get("nodeSelectorTerms") or [])
-
-
-def node_condition(node: dict, ctype: str) -> dict | None:
-    for c in (node.get("status") or {}).get("conditions") or []:
-        if c.get("type") == ctype:
-            return c
-    return None
-
-
-# --- ControllerRevisions (pkg/controller/history) --------------------------------------------------------------
-
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # rand.SafeEncodeString: no vowels, no look-alikes
-
-
-def template_hash(template: dict, collision_count: int = 0) -> str:
-    """A short, stable, name-safe hash of a pod template (the role of history.HashControllerRevision)."""
-    raw = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
-    if collision_count:
-        raw += str(collision_count).encode()
-    digest = int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
-    out = []
-    while len(out) < 10:
-        digest, r = divmod(digest, len(_SAFE_ALPHABET))
-        out.append(_SAFE_ALPHABET[r])
-    return "".join(out)
-
-
-def revision_data(template: dict) -> dict:
-    """What a ControllerRevision stores for an apps workload: a patch that replaces the pod template."""
-    data = copy.deepcopy(template)
-    data["$patch"] = "replace"
-    return {"spec": {"template": data}}
-
-
-def revision_template(revision: dict) -> dict:
-    template = copy.deepcopy(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
-    template.pop("$patch", None)
-    return template
-
-
-def owned_by(obj: dict, owner: dict) -> bool:
-    uid = owner["metadata"].get("uid")
-    return any(ref.get("controller") and ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or [])

@@ -15,7 +15,7 @@ from kubenet.api.meta import controller_of, controller_ref
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
-from kubenet.controllers import podutil
+from kubenet.controllers import history, podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.endpointslice import NamespaceIndex
@@ -96,11 +96,11 @@ class StatefulSetController(Controller):
         """The revision name of the current template; None after bumping collisionCount (try again)."""
         template = sts["spec"]["template"]
         collisions = (sts.get("status") or {}).get("collisionCount") or 0
-        hash_ = podutil.template_hash(template, collisions)
+        hash_ = history.template_hash(template, collisions)
         name = f"{sts['metadata']['name']}-{hash_}"
         for rev in revisions:
             if rev["metadata"]["name"] == name:
-                if podutil.revision_template(rev) == template:
+                if history.revision_template(rev) == template:
                     return name, rev.get("revision", 0)
                 status = copy.deepcopy(sts.get("status") or {})
                 status["collisionCount"] = collisions + 1  # same hash, other template: rename next time
@@ -112,7 +112,7 @@ class StatefulSetController(Controller):
         revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
                     "metadata": {"name": name, "namespace": sts["metadata"]["namespace"], "labels": labels,
                                  "ownerReferences": [controller_ref(sts)]},
-                    "data": podutil.revision_data(template), "revision": number}
+                    "data": history.revision_data(template), "revision": number}
         try:
             await self.client.create("controllerrevisions.apps", revision)
         except APIError as exc:
@@ -179,7 +179,7 @@ class StatefulSetController(Controller):
         status = sts.get("status") or {}
         current_rev = status.get("currentRevision") or update_rev
         by_name = {r["metadata"]["name"]: r for r in revisions}
-        current_template = podutil.revision_template(by_name[current_rev]) if current_rev in by_name \
+        current_template = history.revision_template(by_name[current_rev]) if current_rev in by_name \
             else sts["spec"]["template"]
 
         pods = await self._owned_pods(sts)
