@@ -13,10 +13,16 @@ def now_micro() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
+def parse_time(value: object) -> dt.datetime | None:
+    """metav1.Time / MicroTime (RFC 3339, with or without fractional seconds) → an aware datetime; None when
+    unset, not a string or not a time (the tables print "<unknown>" then, the controllers treat it as unset)."""
+    if not value or not isinstance(value, str):
         return None
-    return dt.datetime.fromisoformat(value)  # Python 3.11 reads RFC 3339 with "Z"
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())  # Python 3.11 reads RFC 3339 with "Z"
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def controller_ref(owner: dict) -> dict:

@@ -167,3 +167,16 @@ def test_cron_parser_messages(schedule, message):
 def test_cron_parser_accepts_names_and_descriptors():
     for schedule in ("0 9 * jan-mar mon-fri", "@hourly", "@every 1h30m", "0,30 * * * *", "5/15 * * * *"):
         parse_cron_schedule(schedule)
+
+
+def test_selector_with_an_unknown_operator_is_reported_once():
+    """The template check uses the one selector matcher; a selector it cannot read is the selector's error only
+    (upstream checks the template `if err == nil`), not an exception or a second, template error."""
+    selector = {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "Near"}]}
+    for kind in (DS, JOB):
+        obj = workload(selector=selector)
+        if kind is JOB:
+            obj["spec"]["manualSelector"] = True
+            obj["spec"]["template"]["spec"]["restartPolicy"] = "Never"
+        assert errors(kind, obj) == ['spec.selector.matchExpressions[0].operator: Invalid value: "Near": '
+                                     'not a valid selector operator']
