@@ -12,12 +12,12 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 
+from kubenet.api.cron import CronError, parse_schedule
 from kubenet.api.meta import controller_ref, is_controlled_by, parse_time
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
-from kubenet.controllers.cronschedule import ScheduleError, parse_schedule
 from kubenet.controllers.job import job_condition
 
 SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
@@ -142,7 +142,7 @@ class CronJobController(Controller):
         spec = cj["spec"]
         try:
             schedule = parse_schedule(spec["schedule"], spec.get("timeZone"))
-        except ScheduleError as exc:
+        except CronError as exc:
             reason = "UnknownTimeZone" if "time zone" in str(exc) else "UnparseableSchedule"
             events.append(("Warning", reason, f"unparseable schedule: {spec['schedule']!r} : {exc}"))
             return None

@@ -3,10 +3,10 @@ import copy
 
 import pytest
 
+from kubenet.api.cron import CronError, parse_cron_schedule
 from kubenet.api.defaults import apply_defaults
 from kubenet.api.kinds import by_kind
 from kubenet.api.validation import validate
-from kubenet.api.validation_batch import CronError, parse_cron_schedule
 
 DEP, RS = by_kind("apps/v1", "Deployment"), by_kind("apps/v1", "ReplicaSet")
 STS, DS = by_kind("apps/v1", "StatefulSet"), by_kind("apps/v1", "DaemonSet")
@@ -178,5 +178,5 @@ def test_selector_with_an_unknown_operator_is_reported_once():
         if kind is JOB:
             obj["spec"]["manualSelector"] = True
             obj["spec"]["template"]["spec"]["restartPolicy"] = "Never"
-        assert errors(kind, obj) == ['spec.selector.matchExpressions[0].operator: Invalid value: "Near": '
-                                     'not a valid selector operator']
+        assert errors(kind, obj) == [('spec.selector.matchExpressions[0].operator: Invalid value: "Near": '
+                                     'not a valid selector operator')]
