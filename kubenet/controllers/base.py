@@ -9,8 +9,9 @@ from kubenet.api.meta import controller_of
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
-from kubenet.client.informer import Informer
+from kubenet.client.informer import NAMESPACE, STANDARD_INDEXERS, Informer, namespace_index
 from kubenet.client.workqueue import WorkQueue
+from kubenet.controllers.expectations import Expectations, owner_key_of
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,14 @@ class Informers:
         self.client = client
         self._by_resource: dict[str, Informer] = {}
 
-    def get(self, resource: str) -> Informer:
+    def get(self, resource: str, *indexes: str) -> Informer:
+        """The resource's shared informer, indexed by namespace (as client-go's informer factory makes every
+        informer) and by the other standard indexes asked for (CONTROLLER_UID, NODE_NAME)."""
         if resource not in self._by_resource:
-            self._by_resource[resource] = Informer(self.client, resource)
-        return self._by_resource[resource]
+            self._by_resource[resource] = Informer(self.client, resource, indexers={NAMESPACE: namespace_index})
+        informer = self._by_resource[resource]
+        informer.add_indexers({name: STANDARD_INDEXERS[name] for name in indexes})
+        return informer
 
     def start(self) -> list[asyncio.Task]:
         return [asyncio.create_task(inf.run(), name=f"informer-{r}") for r, inf in self._by_resource.items()]
@@ -63,10 +68,43 @@ class Controller:
         adopt it (the handlers' getPodsFor<Owner> lookup upstream). Owned objects go to their owner only."""
         if controller_of(obj) is not None:
             return
-        ns, labels = obj["metadata"].get("namespace"), obj["metadata"].get("labels")
-        for owner in owners.list():
-            if owner["metadata"].get("namespace") == ns and selects(owner, labels):
+        labels = obj["metadata"].get("labels")
+        for owner in owners.by_index(NAMESPACE, obj["metadata"].get("namespace") or ""):
+            if selects(owner, labels):
                 self.enqueue(owner)
+
+    def watch_owned_pods(self, pods: Informer, owners: Informer, owner_kind: str,
+                         selects: Callable[[dict, dict | None], bool], expectations: Expectations | None = None) -> None:
+        """The Pod handlers of a workload controller that manages Pods one by one (the DaemonSet, Job and
+        StatefulSet controllers' addPod / updatePod / deletePod): a Pod event goes to its controlling owner (and,
+        when its controller reference changed, to the old one, which recounts), an orphan to the owners that may
+        adopt it; with expectations, an added Pod is an observed creation and a terminating or deleted one an
+        observed deletion of its owner."""
+        def added(pod: dict) -> None:
+            key = owner_key_of(pod, owner_kind)
+            if key and expectations is not None:
+                expectations.creation_observed(key)
+            self.enqueue_owner(pod, owner_kind)
+            self.enqueue_adopters(pod, owners, selects)
+
+        def updated(old: dict, new: dict) -> None:
+            key = owner_key_of(new, owner_kind)
+            if key and expectations is not None and new["metadata"].get("deletionTimestamp"):
+                expectations.deletion_observed(key, new["metadata"]["uid"])
+            moved = controller_of(old) != controller_of(new)
+            if moved:
+                self.enqueue_owner(old, owner_kind)  # released: the old owner recounts
+            self.enqueue_owner(new, owner_kind)
+            if moved or old["metadata"].get("labels") != new["metadata"].get("labels"):
+                self.enqueue_adopters(new, owners, selects)
+
+        def deleted(pod: dict) -> None:
+            key = owner_key_of(pod, owner_kind)
+            if key and expectations is not None:
+                expectations.deletion_observed(key, pod["metadata"]["uid"])
+            self.enqueue_owner(pod, owner_kind)
+
+        pods.add_handlers(added, updated, deleted)
 
     async def reconcile(self, key: str) -> None:
         raise NotImplementedError

@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Callable
 
 from kubenet.api.cron import CronError, parse_schedule
-from kubenet.api.meta import controller_ref, is_controlled_by, parse_time
+from kubenet.api.meta import controller_ref, parse_time
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
+from kubenet.client.informer import CONTROLLER_UID
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.job import job_condition
@@ -47,7 +48,7 @@ class CronJobController(Controller):
         super().__init__(client, informers)
         self.clock = clock
         self.cronjobs = informers.get("cronjobs.batch")
-        self.jobs = informers.get("jobs.batch")
+        self.jobs = informers.get("jobs.batch", CONTROLLER_UID)
         self.cronjobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
         self.jobs.add_handlers(self._job_changed, lambda old, new: self._job_changed(new), self._job_changed)
 
@@ -56,7 +57,7 @@ class CronJobController(Controller):
 
     def _owned_jobs(self, cj: dict) -> list[dict]:
         ns = cj["metadata"]["namespace"]
-        return [j for j in self.jobs.list() if j["metadata"].get("namespace") == ns and is_controlled_by(j, cj)]
+        return [j for j in self.jobs.by_index(CONTROLLER_UID, cj["metadata"]["uid"]) if j["metadata"].get("namespace") == ns]
 
     async def reconcile(self, key: str) -> None:
         cj = self.cronjobs.get(key)

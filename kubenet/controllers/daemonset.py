@@ -12,16 +12,16 @@ from __future__ import annotations
 import copy
 import math
 
-from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.meta import controller_ref
 from kubenet.api.scheduling import pod_matches_node, untolerated_taints
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
+from kubenet.client.informer import NAMESPACE
 from kubenet.controllers import history, podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.endpointslice import NamespaceIndex
-from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
+from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, slow_start_batch
 
 REVISION_LABEL = "controller-revision-hash"
 HASH_LABEL = "controller.kubernetes.io/hash"
@@ -93,10 +93,9 @@ class DaemonSetController(Controller):
         self.pods = informers.get("pods")
         self.nodes = informers.get("nodes")
         self.revisions = informers.get("controllerrevisions.apps")
-        self.pod_index = NamespaceIndex()
         self.expectations = Expectations()
         self.sets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._set_deleted)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.sets, "DaemonSet", selects, self.expectations)
         self.nodes.add_handlers(self._node_changed, lambda old, new: self._node_updated(old, new),
                                 self._node_changed)
         self.revisions.add_handlers(lambda rev: self.enqueue_adopters(rev, self.sets, selects), None,
@@ -104,31 +103,6 @@ class DaemonSetController(Controller):
 
     def _set_deleted(self, ds: dict) -> None:
         self.expectations.forget(object_key(ds))
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        key = owner_key_of(pod, "DaemonSet")
-        if key:
-            self.expectations.creation_observed(key)
-        self.enqueue_owner(pod, "DaemonSet")
-        self.enqueue_adopters(pod, self.sets, selects)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        key = owner_key_of(new, "DaemonSet")
-        if key and podutil.is_terminating(new):
-            self.expectations.deletion_observed(key, new["metadata"]["uid"])
-        if controller_of(old) != controller_of(new):
-            self.enqueue_owner(old, "DaemonSet")
-        self.enqueue_owner(new, "DaemonSet")
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
-            self.enqueue_adopters(new, self.sets, selects)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        key = owner_key_of(pod, "DaemonSet")
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-        self.enqueue_owner(pod, "DaemonSet")
 
     def _node_changed(self, node: dict) -> None:
         for ds in self.sets.list():
@@ -151,7 +125,7 @@ class DaemonSetController(Controller):
         name = f"{ds['metadata']['name']}-{hash_}"
         ns = ds["metadata"]["namespace"]
         owned = await self._manager(ds).claim(  # ClaimControllerRevisions: orphaned history is adopted back
-            "controllerrevisions.apps", [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns])
+            "controllerrevisions.apps", self.revisions.by_index(NAMESPACE, ns))
         existing = self.revisions.get(f"{ns}/{name}")
         if existing is not None:
             if history.revision_template(existing) == template:
@@ -224,8 +198,7 @@ class DaemonSetController(Controller):
         if hash_ is None:
             return
         namespace, _ = split_key(key)
-        candidates = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace or ""))
-                      if p is not None]
+        candidates = self.pods.by_index(NAMESPACE, namespace or "")
         by_node: dict[str, list[dict]] = {}
         for pod in await self._manager(ds).claim("pods", candidates):  # getDaemonPods: adopt and release
             by_node.setdefault(target_node(pod) or "", []).append(pod)

@@ -13,6 +13,7 @@ import logging
 from kubenet.api.meta import controller_of, controller_ref, is_controlled_by
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
+from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import deployment_util as du
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
@@ -34,7 +35,7 @@ class DeploymentController(Controller):
         super().__init__(client, informers)
         self.deployments = informers.get(RESOURCE)
         self.replicasets = informers.get(RS_RESOURCE)
-        self.pods = informers.get("pods")
+        self.pods = informers.get("pods", CONTROLLER_UID)
         self.deployments.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.replicasets.add_handlers(self._on_rs, self._on_rs_update, self._on_rs)
         self.pods.add_handlers(None, None, self._on_pod_delete)
@@ -91,8 +92,7 @@ class DeploymentController(Controller):
         ns = d["metadata"]["namespace"]
         manager = ControllerRefManager(self.client, d, RESOURCE,
                                        lambda rs: _selects(d, rs["metadata"].get("labels")))
-        claimed = await manager.claim(RS_RESOURCE, [rs for rs in self.replicasets.list()
-                                                    if rs["metadata"].get("namespace") == ns])
+        claimed = await manager.claim(RS_RESOURCE, self.replicasets.by_index(NAMESPACE, ns))
         return [copy.deepcopy(rs) for rs in claimed]  # the sync edits them; never the cached objects
 
     # --- new and old ReplicaSets, revisions ----------------------------------------------------------------
@@ -347,10 +347,8 @@ class DeploymentController(Controller):
     def _old_pods_running(self, new_rs: dict | None, old_rss: list[dict]) -> bool:
         if du.status_sum(old_rss, "replicas") > 0:
             return True
-        old_uids = {rs["metadata"]["uid"] for rs in old_rss}
-        return any((controller_of(p) or {}).get("uid") in old_uids and
-                   (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-                   for p in self.pods.list())
+        return any((p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+                   for rs in old_rss for p in self.pods.by_index(CONTROLLER_UID, rs["metadata"]["uid"]))
 
     # --- status -----------------------------------------------------------------------------------------
     async def _check_paused_conditions(self, d: dict) -> None:

@@ -13,15 +13,15 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
-from kubenet.api.meta import controller_of, controller_ref, parse_time
+from kubenet.api.meta import controller_ref, parse_time
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
+from kubenet.client.informer import NAMESPACE
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.endpointslice import NamespaceIndex
-from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
+from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 INDEX_KEY = "batch.kubernetes.io/job-completion-index"
@@ -89,36 +89,10 @@ class JobController(Controller):
         self.clock = clock
         self.jobs = informers.get("jobs.batch")
         self.pods = informers.get("pods")
-        self.pod_index = NamespaceIndex()
         self.expectations = Expectations()
         self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new),
                                lambda job: self.expectations.forget(object_key(job)))
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        key = owner_key_of(pod, "Job")
-        if key:
-            self.expectations.creation_observed(key)
-        self.enqueue_owner(pod, "Job")
-        self.enqueue_adopters(pod, self.jobs, selects)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        key = owner_key_of(new, "Job")
-        if key and podutil.is_terminating(new):
-            self.expectations.deletion_observed(key, new["metadata"]["uid"])
-        if controller_of(old) != controller_of(new):
-            self.enqueue_owner(old, "Job")
-        self.enqueue_owner(new, "Job")
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
-            self.enqueue_adopters(new, self.jobs, selects)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        key = owner_key_of(pod, "Job")
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-        self.enqueue_owner(pod, "Job")
+        self.watch_owned_pods(self.pods, self.jobs, "Job", selects, self.expectations)
 
     # --- reconcile -----------------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> None:
@@ -126,8 +100,7 @@ class JobController(Controller):
         if job is None or podutil.is_terminating(job):
             return
         namespace, _ = split_key(key)
-        pods = await self._claim_pods(job, [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(
-            namespace or "")) if p is not None])
+        pods = await self._claim_pods(job, self.pods.by_index(NAMESPACE, namespace or ""))
         if is_finished(job):
             await self._remove_finalizers([p for p in pods if TRACKING_FINALIZER in
                                            (p["metadata"].get("finalizers") or [])])

@@ -19,6 +19,7 @@ from kubenet.api.meta import get_condition, parse_time
 from kubenet.api.scheduling import tolerates, untolerated_taints
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
+from kubenet.client.informer import NODE_NAME
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 
@@ -69,13 +70,12 @@ class NodeLifecycleController(Controller):
         self.wall_clock = wall_clock
         self.nodes = informers.get("nodes")
         self.leases = informers.get("leases.coordination.k8s.io")
-        self.pods = informers.get("pods")
-        self.pods_by_node: dict[str, set[str]] = {}
+        self.pods = informers.get("pods", NODE_NAME)
         self.heartbeats: dict[str, tuple[tuple, float]] = {}  # node → (last heartbeat seen, when we saw it)
         self.known: set[str] = set()
         self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.leases.add_handlers(self._lease_changed, lambda old, new: self._lease_changed(new), None)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.pods.add_handlers(self._pod_added, self._pod_updated, None)
 
     @property
     def component(self) -> str:
@@ -85,26 +85,13 @@ class NodeLifecycleController(Controller):
         if lease["metadata"].get("namespace") == LEASE_NAMESPACE:
             self.queue.add(lease["metadata"]["name"])
 
-    def _index_pod(self, pod: dict, add: bool) -> None:
-        node = (pod.get("spec") or {}).get("nodeName")
-        if not node:
-            return
-        keys = self.pods_by_node.setdefault(node, set())
-        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-        (keys.add if add else keys.discard)(key)
-
     def _pod_added(self, pod: dict) -> None:
-        self._index_pod(pod, True)
         if (pod.get("spec") or {}).get("nodeName"):
             self.queue.add(pod["spec"]["nodeName"])  # a Pod bound to a tainted node may need evicting
 
     def _pod_updated(self, old: dict, new: dict) -> None:
         if (old.get("spec") or {}).get("nodeName") != (new.get("spec") or {}).get("nodeName"):
-            self._index_pod(old, False)
             self._pod_added(new)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self._index_pod(pod, False)
 
     async def run(self) -> None:
         await self.informers.wait_synced()
@@ -186,12 +173,7 @@ class NodeLifecycleController(Controller):
         return node
 
     def _pods_on(self, node_name: str) -> list[dict]:
-        out = []
-        for key in sorted(self.pods_by_node.get(node_name, set())):
-            pod = self.pods.get(key)
-            if pod is not None and (pod.get("spec") or {}).get("nodeName") == node_name:
-                out.append(pod)
-        return out
+        return self.pods.by_index(NODE_NAME, node_name)
 
     async def _mark_pods_not_ready(self, node: dict) -> None:
         """MarkPodsNotReady: a node we cannot hear from cannot vouch for its Pods."""

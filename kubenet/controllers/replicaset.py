@@ -20,6 +20,7 @@ from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_t
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
+from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
@@ -83,7 +84,7 @@ class ReplicaSetController(Controller):
         super().__init__(client, informers)
         self.expectations = Expectations()
         # `replicasets` holds this controller's owners (ReplicationControllers in the subclass).
-        self.replicasets = informers.get(self.resource)
+        self.replicasets = informers.get(self.resource, CONTROLLER_UID)
         self.pods = informers.get("pods")
         self.replicasets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._on_rs_delete)
         self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
@@ -139,7 +140,7 @@ class ReplicaSetController(Controller):
         rs = copy.deepcopy(cached)
         needs_sync = self.expectations.satisfied(key)
         ns = rs["metadata"]["namespace"]
-        in_ns = [p for p in self.pods.list() if p["metadata"].get("namespace") == ns]
+        in_ns = self.pods.by_index(NAMESPACE, ns)
         owned = await self._claim_pods(rs, in_ns)
         active = [p for p in owned if podutil.is_active(p)]
         manage_error: APIError | None = None
@@ -198,10 +199,7 @@ class ReplicaSetController(Controller):
         uids = {rs["metadata"]["uid"]}
         parent = controller_of(rs)
         if parent:
-            for other in self.replicasets.list():
-                ref = controller_of(other)
-                if ref and ref.get("uid") == parent.get("uid"):
-                    uids.add(other["metadata"]["uid"])
+            uids |= {other["metadata"]["uid"] for other in self.replicasets.by_index(CONTROLLER_UID, parent.get("uid") or "")}
         return [p for p in in_ns if (controller_of(p) or {}).get("uid") in uids]
 
     async def _create_pod(self, rs: dict) -> None:
