@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from kubenet.api.meta import controller_of
 from kubenet.apiserver.errors import APIError
@@ -14,6 +14,28 @@ from kubenet.client.workqueue import WorkQueue
 from kubenet.controllers.expectations import Expectations, owner_key_of
 
 log = logging.getLogger(__name__)
+
+
+async def process_keys(queue: WorkQueue, name: str, handle: Callable[[str], Awaitable[None]]) -> None:
+    """One worker (sample-controller's runWorker / processNextWorkItem, also the scheduler's loop): take a key,
+    handle it, forget its failures on success, re-add it rate-limited on an error. A 409 Conflict is the normal
+    fate of a write against a stale cache, so it is retried without a log line."""
+    while True:
+        key = await queue.get()
+        try:
+            await handle(key)
+            queue.forget(key)
+        except asyncio.CancelledError:
+            raise
+        except APIError as exc:
+            if exc.code != 409:
+                log.info("%s: %s: %s", name, key, exc.message)
+            queue.add_rate_limited(key)
+        except Exception:
+            log.exception("%s: %s failed", name, key)
+            queue.add_rate_limited(key)
+        finally:
+            queue.done(key)
 
 
 class Informers:
@@ -110,22 +132,7 @@ class Controller:
         raise NotImplementedError
 
     async def _worker(self) -> None:
-        while True:
-            key = await self.queue.get()
-            try:
-                await self.reconcile(key)
-                self.queue.forget(key)
-            except asyncio.CancelledError:
-                raise
-            except APIError as exc:
-                if exc.code != 409:
-                    log.info("%s: %s: %s", self.name, key, exc.message)
-                self.queue.add_rate_limited(key)
-            except Exception:
-                log.exception("%s: reconcile %s failed", self.name, key)
-                self.queue.add_rate_limited(key)
-            finally:
-                self.queue.done(key)
+        await process_keys(self.queue, self.name, self.reconcile)
 
     async def run(self) -> None:
         await self.informers.wait_synced()
