@@ -38,6 +38,11 @@ async def process_keys(queue: WorkQueue, name: str, handle: Callable[[str], Awai
             queue.done(key)
 
 
+def namespace_terminating(exc: APIError) -> bool:
+    """apierrors.HasStatusCause(err, NamespaceTerminatingCause): a create refused because the namespace goes."""
+    return any(c.get("reason") == "NamespaceTerminating" for c in (exc.details or {}).get("causes") or [])
+
+
 class Informers:
     """Shared informers: one list+watch per resource for every controller in the process."""
 
@@ -127,6 +132,33 @@ class Controller:
             self.enqueue_owner(pod, owner_kind)
 
         pods.add_handlers(added, updated, deleted)
+
+    # --- Pod control (pkg/controller RealPodControl): the writes and the events every Pod owner records --------
+    async def create_pod(self, owner: dict, pod: dict) -> dict:
+        """CreatePods: create the Pod in the owner's namespace; SuccessfulCreate "Created pod: <name>", or
+        FailedCreate "Error creating: ..." unless the namespace is being terminated (then the error alone)."""
+        try:
+            created = await self.client.create("pods", pod, owner["metadata"]["namespace"])
+        except APIError as exc:
+            if not namespace_terminating(exc):
+                await self.recorder.event(owner, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+            raise
+        await self.recorder.event(owner, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        return created
+
+    async def delete_pod(self, owner: dict, pod: dict, expectations: Expectations, key: str) -> None:
+        """DeletePod as the ReplicaSet, DaemonSet and Job controllers call it: a deletion that failed will never
+        be observed, so the owner's expectation is lowered at once; NotFound is the deletion already done (no
+        event); any other error is FailedDelete "Error deleting: ..." and raised, so the owner resyncs."""
+        try:
+            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
+        except APIError as exc:
+            expectations.deletion_observed(key, pod["metadata"]["uid"])
+            if exc.code == 404:
+                return
+            await self.recorder.event(owner, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
+            raise
+        await self.recorder.event(owner, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
 
     async def reconcile(self, key: str) -> None:
         raise NotImplementedError

@@ -165,30 +165,14 @@ class DaemonSetController(Controller):
                 "spec": spec}
 
     async def _create_pod(self, ds: dict, node_name: str, hash_: str) -> None:
-        try:
-            pod = await self.client.create("pods", self._new_pod(ds, node_name, hash_))
-        except APIError as exc:
-            await self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            raise
-        await self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        await self.create_pod(ds, self._new_pod(ds, node_name, hash_))
 
     async def _delete_pods(self, key: str, ds: dict, pods: list[dict]) -> None:
         """Delete (at most a burst of) Pods, expecting each deletion until the informer shows it."""
         pods = pods[:DAEMONSET_BURST_REPLICAS]
         self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in pods])
         for pod in pods:
-            await self._delete_pod(key, ds, pod)
-
-    async def _delete_pod(self, key: str, ds: dict, pod: dict) -> None:
-        try:
-            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-        except APIError as exc:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-            if exc.code == 404:
-                return
-            await self.recorder.event(ds, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
-            raise
-        await self.recorder.event(ds, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+            await self.delete_pod(ds, pod, self.expectations, key)
 
     async def reconcile(self, key: str) -> None:
         ds = self.sets.get(key)

@@ -254,7 +254,7 @@ class JobController(Controller):
         if to_delete:
             self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in to_delete])
         for pod in to_delete:
-            await self._delete_pod(key, job, pod)
+            await self.delete_pod(job, pod, self.expectations, key)
         self.expectations.expect_creations(key, len(to_create))
         created, create_error = await slow_start_batch(to_create, lambda index: self._create_pod(job, index))
         self.expectations.creation_observed(key, len(to_create) - created)
@@ -321,22 +321,7 @@ class JobController(Controller):
                 "spec": spec}
 
     async def _create_pod(self, job: dict, index: int | None) -> None:
-        try:
-            pod = await self.client.create("pods", self._new_pod(job, index))
-        except APIError as exc:
-            await self.recorder.event(job, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            raise
-        await self.recorder.event(job, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
-
-    async def _delete_pod(self, key: str, job: dict, pod: dict) -> None:
-        try:
-            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-        except APIError as exc:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-            if exc.code != 404:
-                raise
-            return
-        await self.recorder.event(job, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+        await self.create_pod(job, self._new_pod(job, index))
 
     async def _ttl(self, key: str, job: dict) -> None:
         """ttlSecondsAfterFinished (the TTL-after-finished controller's job): delete the Job and its Pods."""

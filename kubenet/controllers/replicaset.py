@@ -22,7 +22,7 @@ from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import podutil
-from kubenet.controllers.base import Controller, Informers
+from kubenet.controllers.base import Controller, Informers, namespace_terminating
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
 
@@ -183,16 +183,7 @@ class ReplicaSetController(Controller):
             victims = deletion_order(active, related)[:count]
             self.expectations.expect_deletions(key, {p["metadata"]["uid"] for p in victims})
             for pod in victims:
-                name = pod["metadata"]["name"]
-                try:
-                    await self.client.delete("pods", name, rs["metadata"]["namespace"])
-                except APIError as exc:
-                    self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-                    if exc.code == 404:
-                        continue
-                    await self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
-                    raise
-                await self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+                await self.delete_pod(rs, pod, self.expectations, key)
 
     def _related_pods(self, rs: dict, in_ns: list[dict]) -> list[dict]:
         """Pods of every ReplicaSet of the same workload (one Deployment): a node they double up on loses first."""
@@ -223,7 +214,7 @@ class ReplicaSetController(Controller):
             except APIError as exc:
                 if exc.code == 409 and exc.reason == "AlreadyExists":
                     continue
-                if not (exc.code == 403 and "being terminated" in exc.message):
+                if not namespace_terminating(exc):
                     await self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
                 raise
         else:
