@@ -12,13 +12,17 @@ import copy
 import json
 
 from kubenet.api.meta import now_rfc3339
-from kubenet.api.selectors import matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, split_key
-from kubenet.client.informer import NAMESPACE
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
-from kubenet.controllers.endpointslice import HEADLESS_LABEL, TRIGGER_TIME, pod_ipv4, service_selector
+from kubenet.controllers.endpointslice import (
+    HEADLESS_LABEL,
+    TRIGGER_TIME,
+    endpoint_pods,
+    service_selector,
+    watch_pods_for_services,
+)
 
 SKIP_MIRROR_LABEL = "endpointslice.kubernetes.io/skip-mirror"
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
@@ -35,22 +39,9 @@ class EndpointsController(Controller):
         self.pods = informers.get("pods")
         self.endpoints = informers.get("endpoints")
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
-        self.pods.add_handlers(self._enqueue_services_of, self._pod_updated, self._enqueue_services_of)
+        watch_pods_for_services(self, self.pods, self.services)
         # A user (or anyone) editing or deleting our Endpoints gets it put back.
         self.endpoints.add_handlers(None, lambda old, new: self.enqueue(new), self.enqueue)
-
-    def _enqueue_services_of(self, pod: dict) -> None:
-        labels = pod["metadata"].get("labels") or {}
-        for svc in self.services.by_index(NAMESPACE, pod["metadata"].get("namespace") or ""):
-            if matches(service_selector(svc), labels):
-                self.enqueue(svc)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
-            return
-        self._enqueue_services_of(new)
-        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
-            self._enqueue_services_of(old)
 
     async def reconcile(self, key: str) -> None:
         namespace, name = split_key(key)
@@ -108,14 +99,7 @@ class EndpointsController(Controller):
         # port-set key → (ports, ready addresses, not-ready addresses)
         packed: dict[str, tuple[list, list, list]] = {}
         total = 0
-        for pod in self.pods.by_index(NAMESPACE, namespace):
-            if not matches(selector, pod["metadata"].get("labels") or {}):
-                continue
-            if not podutil.should_be_in_endpoints(pod, include_terminating=publish_not_ready):
-                continue
-            ip = pod_ipv4(pod)
-            if ip is None:
-                continue
+        for pod, ip in endpoint_pods(self.pods, selector, namespace, include_terminating=publish_not_ready):
             address = self._address(svc, pod, ip)
             ready = publish_not_ready or podutil.is_pod_ready(pod)
             if not service_ports:

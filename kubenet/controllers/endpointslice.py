@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+from collections.abc import Iterator
 
 from kubenet.api.meta import controller_ref, now_rfc3339
 from kubenet.api.selectors import label_selector_from_object, matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
-from kubenet.client.informer import NAMESPACE
+from kubenet.client.informer import NAMESPACE, Informer
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 
@@ -49,6 +50,46 @@ def pod_ipv4(pod: dict) -> str | None:
     return None
 
 
+def endpoint_pods(pods: Informer, selector, namespace: str, include_terminating: bool) -> Iterator[tuple[dict, str]]:
+    """The Pods of the namespace a Service's selector selects that belong in its endpoints (endpointutil
+    ShouldPodBeInEndpoints), each with its IPv4 address; the Endpoints and EndpointSlice controllers read the
+    same set, the first leaving terminating Pods out unless the Service publishes not-ready addresses."""
+    for pod in pods.by_index(NAMESPACE, namespace):
+        if not matches(selector, pod["metadata"].get("labels") or {}):
+            continue
+        if not podutil.should_be_in_endpoints(pod, include_terminating=include_terminating):
+            continue
+        ip = pod_ipv4(pod)
+        if ip is not None:
+            yield pod, ip
+
+
+def watch_pods_for_services(controller: Controller, pods: Informer, services: Informer) -> None:
+    """The Pod handlers of the Endpoints and EndpointSlice controllers (addPod / updatePod / deletePod with
+    endpointsutil.GetServicesToUpdateOnPodChange): a Pod event goes to the Services of its namespace that select
+    it, an update also to those that selected it before its labels changed; a resync (same resourceVersion)
+    goes nowhere."""
+    def selecting(pod: dict) -> set[str]:
+        labels = pod["metadata"].get("labels") or {}
+        return {object_key(svc) for svc in services.by_index(NAMESPACE, pod["metadata"].get("namespace") or "")
+                if matches(service_selector(svc), labels)}
+
+    def changed(pod: dict) -> None:
+        for key in selecting(pod):
+            controller.queue.add(key)
+
+    def updated(old: dict, new: dict) -> None:
+        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
+            return
+        keys = selecting(new)
+        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
+            keys |= selecting(old)  # a Pod that left a Service must leave its endpoints
+        for key in keys:
+            controller.queue.add(key)
+
+    pods.add_handlers(changed, updated, changed)
+
+
 SERVICE_INDEX = "service"
 
 
@@ -77,7 +118,7 @@ class EndpointSliceController(Controller):
         self.expected: dict[str, dict[str, int | None]] = {}
         self.services.add_handlers(self._service_added, lambda old, new: self._service_added(new),
                                    self._service_deleted)
-        self.pods.add_handlers(self._enqueue_services_of, self._pod_updated, self._enqueue_services_of)
+        watch_pods_for_services(self, self.pods, self.services)
         self.slices.add_handlers(self._slice_changed, lambda old, new: self._slice_changed(new), self._slice_changed)
         self.nodes.add_handlers(None, self._node_updated, None)
 
@@ -92,24 +133,6 @@ class EndpointSliceController(Controller):
     def _service_deleted(self, svc: dict) -> None:
         self.expected.pop(object_key(svc), None)
         self.enqueue(svc)
-
-    def _services_selecting(self, pod: dict) -> set[str]:
-        labels = pod["metadata"].get("labels") or {}
-        return {object_key(svc) for svc in self.services.by_index(NAMESPACE, pod["metadata"].get("namespace") or "")
-                if matches(service_selector(svc), labels)}
-
-    def _enqueue_services_of(self, pod: dict) -> None:
-        for key in self._services_selecting(pod):
-            self.queue.add(key)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
-            return  # a resync, nothing changed
-        keys = self._services_selecting(new)
-        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
-            keys |= self._services_selecting(old)  # a Pod that left a Service must leave its slices
-        for key in keys:
-            self.queue.add(key)
 
     def _slice_changed(self, eps: dict) -> None:
         """A slice of ours changed or went (someone deleted it: put it back): its Service resyncs."""
@@ -162,14 +185,7 @@ class EndpointSliceController(Controller):
         """port-set key → (ports, {address: endpoint}) for every Pod the Service selects."""
         publish_not_ready = bool(svc["spec"].get("publishNotReadyAddresses"))
         groups: dict[str, tuple[list, dict]] = {}
-        for pod in self.pods.by_index(NAMESPACE, namespace):
-            if not matches(selector, pod["metadata"].get("labels") or {}):
-                continue
-            if not podutil.should_be_in_endpoints(pod, include_terminating=True):
-                continue
-            ip = pod_ipv4(pod)
-            if ip is None:
-                continue
+        for pod, ip in endpoint_pods(self.pods, selector, namespace, include_terminating=True):
             ports = []
             for sp in svc["spec"].get("ports") or []:
                 number = podutil.find_port(pod, sp)
