@@ -15,13 +15,11 @@ from kubenet.api.validation_field import (
     required,
 )
 from kubenet.api.validation_meta import (
-    name_is_dns_subdomain,
     selector_literal,
     selector_matches,
     validate_label_selector,
+    validate_meta,
     validate_nonnegative,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 from kubenet.api.validation_pod import validate_pod_template_spec
 
@@ -51,11 +49,8 @@ def _validate_job_spec_common(spec: dict, path: str) -> list[FieldError]:
 
 
 def validate_job(job: dict, old: dict | None = None) -> list[FieldError]:
-    meta = job.get("metadata") or {}
     spec = job.get("spec") or {}
-    errs = validate_object_meta(meta, True, name_is_dns_subdomain)
-    if old is not None:
-        errs = validate_object_meta_update(meta, old.get("metadata") or {}) + errs
+    errs = validate_meta(job, old)
     selector = spec.get("selector")
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
     auto_generated = CONTROLLER_UID_LABEL in ((selector or {}).get("matchLabels") or {})
@@ -80,9 +75,7 @@ def validate_job(job: dict, old: dict | None = None) -> list[FieldError]:
 def validate_cron_job(cron_job: dict, old: dict | None = None) -> list[FieldError]:
     meta = cron_job.get("metadata") or {}
     spec = cron_job.get("spec") or {}
-    errs = validate_object_meta(meta, True, name_is_dns_subdomain)
-    if old is not None:
-        errs = validate_object_meta_update(meta, old.get("metadata") or {}) + errs
+    errs = validate_meta(cron_job, old)
     if len(meta.get("name") or "") > 52:
         errs.append(invalid("metadata.name", meta["name"], "must be no more than 52 characters"))
     schedule = spec.get("schedule") or ""

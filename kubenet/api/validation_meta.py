@@ -316,6 +316,16 @@ def validate_object_meta(meta: dict, namespaced: bool, name_fn: NameFn, path: st
     return errs
 
 
+def validate_meta(obj: dict, old: dict | None, namespaced: bool = True,
+                  name_fn: NameFn = name_is_dns_subdomain) -> list[FieldError]:
+    """An object's metadata on create (ValidateObjectMeta) or update (ValidateObjectMetaUpdate's errors first,
+    then the create checks, the order the strategies' ValidateUpdate reports them in)."""
+    errs = validate_object_meta(obj.get("metadata") or {}, namespaced, name_fn)
+    if old is not None:
+        errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
+    return errs
+
+
 def validate_object_meta_update(meta: dict, old_meta: dict, path: str = "metadata") -> list[FieldError]:
     errs: list[FieldError] = []
     if old_meta.get("deletionTimestamp"):

@@ -85,10 +85,9 @@ class Controller:
 
     def enqueue_owner(self, obj: dict, owner_kind: str) -> None:
         """Map an owned object to its controlling owner's key (same namespace)."""
-        for ref in obj["metadata"].get("ownerReferences") or []:
-            if ref.get("controller") and ref.get("kind") == owner_kind:
-                ns = obj["metadata"].get("namespace")
-                self.queue.add(f"{ns}/{ref['name']}" if ns else ref["name"])
+        key = owner_key_of(obj, owner_kind)
+        if key:
+            self.queue.add(key)
 
     def enqueue_adopters(self, obj: dict, owners: Informer, selects: Callable[[dict, dict | None], bool]) -> None:
         """An orphan appeared or changed its labels: every owner in its namespace whose selector selects it may
