@@ -15,6 +15,7 @@ from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import deployment_util as du
+from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 
@@ -347,8 +348,7 @@ class DeploymentController(Controller):
     def _old_pods_running(self, new_rs: dict | None, old_rss: list[dict]) -> bool:
         if du.status_sum(old_rss, "replicas") > 0:
             return True
-        return any((p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-                   for rs in old_rss for p in self.pods.by_index(CONTROLLER_UID, rs["metadata"]["uid"]))
+        return any(not podutil.is_terminal(p) for rs in old_rss for p in self.pods.by_index(CONTROLLER_UID, rs["metadata"]["uid"]))
 
     # --- status -----------------------------------------------------------------------------------------
     async def _check_paused_conditions(self, d: dict) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubenet.api.meta import get_condition
 from kubenet.api.quantity import QuantityError, parse_quantity
 from kubenet.api.scheduling import pod_matches_node, tolerates, untolerated_taints
 
@@ -45,7 +46,7 @@ def node_taints(node: dict) -> list[dict]:
     """The node's taints; a node that is not Ready but not tainted yet gets the taint the node lifecycle
     controller would add, so the scheduler's answer (and message) does not depend on that race."""
     taints = list((node.get("spec") or {}).get("taints") or [])
-    ready = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+    ready = get_condition(node, "Ready")
     status = (ready or {}).get("status", "Unknown")
     implied = None if status == "True" else (TAINT_NOT_READY if status == "False" else TAINT_UNREACHABLE)
     if implied and not any(t.get("key") == implied for t in taints):

@@ -14,13 +14,14 @@ import copy
 import logging
 import random
 
-from kubenet.api.meta import now_rfc3339
+from kubenet.api.meta import get_condition, now_rfc3339
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import NODE_NAME, Informer, node_name_index
 from kubenet.client.workqueue import WorkQueue
 from kubenet.controllers.base import process_keys
+from kubenet.controllers.podutil import is_terminal
 from kubenet.scheduler.filters import NodeState, Rejection, run_filters
 from kubenet.scheduler.scoring import score_nodes
 
@@ -44,10 +45,6 @@ def fit_error_message(num_nodes: int, rejections: dict[str, Rejection]) -> str:
     return message
 
 
-def _is_terminal(pod: dict) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
 def _scheduling_relevant(pod: dict) -> tuple:
     """What a retry depends on; status writes (including our own condition) are not news."""
     meta = pod["metadata"]
@@ -56,7 +53,7 @@ def _scheduling_relevant(pod: dict) -> tuple:
 
 def _node_relevant(node: dict) -> tuple:
     status = node.get("status") or {}
-    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    ready = (get_condition(node, "Ready") or {}).get("status")
     return (node.get("spec"), node["metadata"].get("labels"), status.get("allocatable"), ready)
 
 
@@ -77,7 +74,7 @@ class Scheduler:
     # --- handlers -----------------------------------------------------------------------------------------
     def _wants(self, pod: dict) -> bool:
         return not pod["spec"].get("nodeName") and not pod["metadata"].get("deletionTimestamp") and \
-            not _is_terminal(pod) and (pod["spec"].get("schedulerName") or DEFAULT_SCHEDULER) == self.scheduler_name
+            not is_terminal(pod) and (pod["spec"].get("schedulerName") or DEFAULT_SCHEDULER) == self.scheduler_name
 
     def _on_pod_add(self, pod: dict) -> None:
         if self._wants(pod):
@@ -89,7 +86,7 @@ class Scheduler:
         key = object_key(new)
         if new["spec"].get("nodeName"):
             self.assumed.pop(key, None)
-            if old["spec"].get("nodeName") and (_is_terminal(new) and not _is_terminal(old)):
+            if old["spec"].get("nodeName") and (is_terminal(new) and not is_terminal(old)):
                 self._retry_unschedulable()  # its resources are free again
             return
         if self._wants(new) and (key not in self.unschedulable or
@@ -135,7 +132,7 @@ class Scheduler:
         states = {n["metadata"]["name"]: NodeState(n) for n in self.nodes.list()}
         for name, state in states.items():
             # The node-name index: filtering a node costs its Pods, not every Pod in the cluster.
-            state.pods.extend(p for p in self.pods.by_index(NODE_NAME, name) if not _is_terminal(p))
+            state.pods.extend(p for p in self.pods.by_index(NODE_NAME, name) if not is_terminal(p))
         for key, (node, pod) in self.assumed.items():
             if node in states and self.pods.get(key) is not None:
                 states[node].pods.append(pod)
