@@ -4,8 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 
+def format_time(t: dt.datetime) -> str:
+    """metav1.Time as it is serialized: RFC 3339 in UTC, whole seconds."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def now_rfc3339() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(dt.datetime.now(dt.UTC))
 
 
 def now_micro() -> str:
@@ -51,20 +56,22 @@ def get_condition(obj: dict, ctype: str) -> dict | None:
 
 def set_condition(conditions: list[dict], ctype: str, status: str, reason: str = "", message: str = "",
                   now: str | None = None, probe_time: bool = False) -> bool:
-    """Set a condition in place; lastTransitionTime changes only when status does. Returns True if changed."""
+    """Set a condition in place; returns whether it changed. An unchanged condition (same status, reason and
+    message) is left alone; lastTransitionTime moves only when the status does; with probe_time, lastProbeTime
+    is stamped on every change (the Job controller's conditions)."""
     now = now or now_rfc3339()
     for c in conditions:
         if c.get("type") == ctype:
-            changed = c.get("status") != status or c.get("reason") != reason or c.get("message") != message
+            if (c.get("status"), c.get("reason"), c.get("message")) == (status, reason, message):
+                return False
             if c.get("status") != status:
                 c["lastTransitionTime"] = now
             c.update({"status": status, "reason": reason, "message": message})
             if probe_time:
-                c["lastUpdateTime"] = now
-            return changed
-    cond = {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason, "message": message}
-    if probe_time:
-        cond["lastUpdateTime"] = now
+                c["lastProbeTime"] = now
+            return True
+    cond = {"type": ctype, "status": status, **({"lastProbeTime": now} if probe_time else {}),
+            "lastTransitionTime": now, "reason": reason, "message": message}
     conditions.append(cond)
     return True
 

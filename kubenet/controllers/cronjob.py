@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from kubenet.api.cron import CronError, parse_schedule
-from kubenet.api.meta import controller_ref, parse_time
+from kubenet.api.meta import controller_ref, format_time, parse_time
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.informer import CONTROLLER_UID
@@ -23,10 +23,6 @@ from kubenet.controllers.job import job_condition
 
 SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 MAX_MISSED = 100
-
-
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def job_name_for(cronjob_name: str, scheduled: dt.datetime) -> str:
@@ -103,7 +99,7 @@ class CronJobController(Controller):
                 done = parse_time((job.get("status") or {}).get("completionTime"))
                 last = parse_time(status.get("lastSuccessfulTime"))
                 if done and (last is None or done > last):
-                    status["lastSuccessfulTime"] = _fmt(done)
+                    status["lastSuccessfulTime"] = format_time(done)
             if condition is None and job["metadata"]["uid"] not in known and not podutil.is_terminating(job):
                 active.append(self._ref(job))  # a Job of ours we had not listed yet
         status["active"] = active
@@ -168,7 +164,7 @@ class CronJobController(Controller):
                            ("too many missed start times. Set or decrease .spec.startingDeadlineSeconds or "
                             "check clock skew")))
         if deadline is not None and scheduled + dt.timedelta(seconds=deadline) < now:
-            events.append(("Warning", "MissSchedule", f"Missed scheduled time to start a job: {_fmt(scheduled)}"))
+            events.append(("Warning", "MissSchedule", f"Missed scheduled time to start a job: {format_time(scheduled)}"))
             return wait
         name = job_name_for(cj["metadata"]["name"], scheduled)
         if any(ref.get("name") == name for ref in status.get("active") or []) or \
@@ -189,7 +185,7 @@ class CronJobController(Controller):
         if job is not None:
             events.append(("Normal", "SuccessfulCreate", f"Created job {name}"))
             status.setdefault("active", []).append(self._ref(job))
-        status["lastScheduleTime"] = _fmt(scheduled)
+        status["lastScheduleTime"] = format_time(scheduled)
         return wait
 
     async def _create_job(self, cj: dict, name: str, scheduled: dt.datetime, tz: dt.tzinfo) -> dict | None:

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
-from kubenet.api.meta import controller_ref, parse_time
+from kubenet.api.meta import controller_ref, format_time, parse_time, set_condition
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
@@ -30,10 +30,6 @@ UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 MSG_COMPLETIONS = "Reached expected number of succeeded pods"
 MSG_BACKOFF = "Job has reached the specified backoff limit"
 MSG_DEADLINE = "Job was active longer than specified deadline"
-
-
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def job_condition(job: dict, ctype: str) -> dict | None:
@@ -176,15 +172,18 @@ class JobController(Controller):
         suspended = bool(spec.get("suspend"))
         events: list[tuple[str, str, str]] = []
 
+        def condition(ctype: str, state: str, reason: str, message: str) -> bool:
+            return set_condition(conditions, ctype, state, reason, message, format_time(now), probe_time=True)
+
         if suspended:
-            if self._set_condition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", now):
+            if condition("Suspended", "True", "JobSuspended", "Job suspended"):
                 events.append(("Normal", "Suspended", "Job suspended"))
         elif job_condition(job, "Suspended"):
-            self._set_condition(conditions, "Suspended", "False", "JobResumed", "Job resumed", now)
+            condition("Suspended", "False", "JobResumed", "Job resumed")
             events.append(("Normal", "Resumed", "Job resumed"))
-            status["startTime"] = _fmt(now)  # activeDeadlineSeconds counts from the resume
+            status["startTime"] = format_time(now)  # activeDeadlineSeconds counts from the resume
         if not suspended and not status.get("startTime"):
-            status["startTime"] = _fmt(now)
+            status["startTime"] = format_time(now)
 
         succeeded, failed = status.get("succeeded", 0), status.get("failed", 0)
         completions = spec.get("completions")
@@ -218,17 +217,16 @@ class JobController(Controller):
         if failure or success or job_condition(job, "SuccessCriteriaMet"):
             to_delete = active  # the Job is decided: stop what still runs
             if failure:
-                self._set_condition(conditions, "FailureTarget", "True", failure[0], failure[1], now)
+                condition("FailureTarget", "True", failure[0], failure[1])
             else:
-                self._set_condition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached",
-                                    MSG_COMPLETIONS, now)
+                condition("SuccessCriteriaMet", "True", "CompletionsReached", MSG_COMPLETIONS)
             if not active and not terminating:
                 if failure:
-                    self._set_condition(conditions, "Failed", "True", failure[0], failure[1], now)
+                    condition("Failed", "True", failure[0], failure[1])
                     events.append(("Warning", failure[0], failure[1]))
                 else:
-                    self._set_condition(conditions, "Complete", "True", "CompletionsReached", MSG_COMPLETIONS, now)
-                    status["completionTime"] = _fmt(now)
+                    condition("Complete", "True", "CompletionsReached", MSG_COMPLETIONS)
+                    status["completionTime"] = format_time(now)
                     events.append(("Normal", "Completed", "Job completed"))
         elif suspended:
             to_delete = active
@@ -277,21 +275,6 @@ class JobController(Controller):
             await self.recorder.event(job, type_, reason, message)
         if create_error is not None:
             raise create_error  # retried with back-off, after the status above counts what was made
-
-    @staticmethod
-    def _set_condition(conditions: list[dict], ctype: str, status: str, reason: str, message: str,
-                       now: dt.datetime) -> bool:
-        for c in conditions:
-            if c.get("type") == ctype:
-                if (c.get("status"), c.get("reason"), c.get("message")) == (status, reason, message):
-                    return False
-                if c.get("status") != status:
-                    c["lastTransitionTime"] = _fmt(now)
-                c.update({"status": status, "reason": reason, "message": message, "lastProbeTime": _fmt(now)})
-                return True
-        conditions.append({"type": ctype, "status": status, "lastProbeTime": _fmt(now),
-                           "lastTransitionTime": _fmt(now), "reason": reason, "message": message})
-        return True
 
     def _new_pod(self, job: dict, index: int | None) -> dict:
         template = copy.deepcopy(job["spec"]["template"])

@@ -15,7 +15,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from kubenet.api.meta import get_condition, parse_time
+from kubenet.api.meta import format_time, get_condition, parse_time
 from kubenet.api.scheduling import tolerates, untolerated_taints
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
@@ -35,10 +35,6 @@ CONDITION_TAINTS = {("Ready", "False"): NOT_READY, ("Ready", "Unknown"): UNREACH
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 MANAGED_TAINTS = set(CONDITION_TAINTS.values()) | {UNSCHEDULABLE}
 KUBELET_CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
-
-
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def desired_taints(node: dict) -> set[tuple[str, str]]:
@@ -154,7 +150,7 @@ class NodeLifecycleController(Controller):
         was_ready = ready is not None and ready.get("status") == "True"
         status = dict(node.get("status") or {})
         conditions = [dict(c) for c in status.get("conditions") or []]
-        stamp = _fmt(self.wall_clock())
+        stamp = format_time(self.wall_clock())
         for ctype in KUBELET_CONDITIONS:
             current = next((c for c in conditions if c.get("type") == ctype), None)
             if current is None:
@@ -184,7 +180,7 @@ class NodeLifecycleController(Controller):
             conditions = [dict(c) for c in status.get("conditions") or []]
             for c in conditions:
                 if c.get("type") == "Ready":
-                    c.update({"status": "False", "lastTransitionTime": _fmt(self.wall_clock())})
+                    c.update({"status": "False", "lastTransitionTime": format_time(self.wall_clock())})
             status["conditions"] = conditions
             try:
                 await self.client.update("pods", {**pod, "status": status}, subresource="status")
@@ -203,7 +199,7 @@ class NodeLifecycleController(Controller):
         for key, effect in sorted(want - have):
             taint = {"key": key, "effect": effect}
             if effect == "NoExecute":
-                taint["timeAdded"] = _fmt(self.wall_clock())
+                taint["timeAdded"] = format_time(self.wall_clock())
             added.append(taint)
         if len(kept) == len(taints) and not added:
             return node
@@ -247,7 +243,7 @@ class NodeLifecycleController(Controller):
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"]
         conditions.append({"type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
                            "message": "Taint manager: deleting due to NoExecute taint",
-                           "lastTransitionTime": _fmt(self.wall_clock())})
+                           "lastTransitionTime": format_time(self.wall_clock())})
         status["conditions"] = conditions
         try:
             await self.client.update("pods", {**pod, "status": status}, subresource="status")
