@@ -101,34 +101,48 @@ class Controller:
 
     def watch_owned_pods(self, pods: Informer, owners: Informer, owner_kind: str,
                          selects: Callable[[dict, dict | None], bool], expectations: Expectations | None = None) -> None:
-        """The Pod handlers of a workload controller that manages Pods one by one (the DaemonSet, Job and
-        StatefulSet controllers' addPod / updatePod / deletePod): a Pod event goes to its controlling owner (and,
-        when its controller reference changed, to the old one, which recounts), an orphan to the owners that may
-        adopt it; with expectations, an added Pod is an observed creation and a terminating or deleted one an
-        observed deletion of its owner."""
+        """The Pod handlers of every controller that owns Pods (the ReplicaSet/RC, DaemonSet, Job and StatefulSet
+        controllers' addPod / updatePod / deletePod): a Pod event goes to its controlling owner (and, when its
+        controller reference changed, to the old one, which recounts), an orphan that appeared or changed to the
+        owners that may adopt it. A Pod that is terminating counts as deleted at once, so the owner makes its
+        replacement without waiting for the kubelet; one first seen terminating (a restart) is no creation. With
+        expectations, an added Pod is an observed creation and a deleted one an observed deletion."""
         def added(pod: dict) -> None:
+            if pod["metadata"].get("deletionTimestamp"):
+                deleted(pod)
+                return
             key = owner_key_of(pod, owner_kind)
-            if key and expectations is not None:
+            if key is None:
+                self.enqueue_adopters(pod, owners, selects)
+                return
+            if expectations is not None:
                 expectations.creation_observed(key)
-            self.enqueue_owner(pod, owner_kind)
-            self.enqueue_adopters(pod, owners, selects)
+            self.queue.add(key)
 
         def updated(old: dict, new: dict) -> None:
-            key = owner_key_of(new, owner_kind)
-            if key and expectations is not None and new["metadata"].get("deletionTimestamp"):
-                expectations.deletion_observed(key, new["metadata"]["uid"])
+            if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
+                return  # a resync: nothing happened
+            labels_changed = old["metadata"].get("labels") != new["metadata"].get("labels")
+            if new["metadata"].get("deletionTimestamp"):
+                deleted(new)
+                if labels_changed:
+                    deleted(old)  # owners that selected its old labels recount too
+                return
             moved = controller_of(old) != controller_of(new)
             if moved:
                 self.enqueue_owner(old, owner_kind)  # released: the old owner recounts
-            self.enqueue_owner(new, owner_kind)
-            if moved or old["metadata"].get("labels") != new["metadata"].get("labels"):
+            if controller_of(new) is not None:
+                self.enqueue_owner(new, owner_kind)
+            elif moved or labels_changed:
                 self.enqueue_adopters(new, owners, selects)
 
         def deleted(pod: dict) -> None:
             key = owner_key_of(pod, owner_kind)
-            if key and expectations is not None:
+            if key is None:
+                return
+            if expectations is not None:
                 expectations.deletion_observed(key, pod["metadata"]["uid"])
-            self.enqueue_owner(pod, owner_kind)
+            self.queue.add(key)
 
         pods.add_handlers(added, updated, deleted)
 

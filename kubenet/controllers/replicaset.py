@@ -24,7 +24,7 @@ from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers, namespace_terminating
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
+from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class ReplicaSetController(Controller):
         self.replicasets = informers.get(self.resource, CONTROLLER_UID)
         self.pods = informers.get("pods")
         self.replicasets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._on_rs_delete)
-        self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+        self.watch_owned_pods(self.pods, self.replicasets, self.owner_kind, self.selects, self.expectations)
 
     # --- handlers: only keys go on the queue -----------------------------------------------------------
     def _on_rs_delete(self, rs: dict) -> None:
@@ -97,39 +97,6 @@ class ReplicaSetController(Controller):
     def selects(self, owner: dict, labels: dict | None) -> bool:
         """Does the owner's selector select these labels? (a LabelSelector here; a map for RCs)"""
         return selector_matches(owner["spec"].get("selector"), labels)
-
-    def _owner_key(self, pod: dict) -> str | None:
-        return owner_key_of(pod, self.owner_kind)
-
-    def _on_pod_add(self, pod: dict) -> None:
-        if pod["metadata"].get("deletionTimestamp"):
-            self._on_pod_delete(pod)
-            return
-        key = self._owner_key(pod)
-        if key:
-            self.expectations.creation_observed(key)
-            self.queue.add(key)
-        else:
-            self.enqueue_adopters(pod, self.replicasets, self.selects)
-
-    def _on_pod_update(self, old: dict, new: dict) -> None:
-        if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
-            # A graceful delete: the Pod stops counting now, so the deletion is observed now.
-            self._on_pod_delete(new)
-            return
-        old_key, new_key = self._owner_key(old), self._owner_key(new)
-        if old_key and old_key != new_key:
-            self.queue.add(old_key)
-        if new_key:
-            self.queue.add(new_key)
-        elif not controller_of(new) and (old["metadata"].get("labels") != new["metadata"].get("labels") or old_key):
-            self.enqueue_adopters(new, self.replicasets, self.selects)
-
-    def _on_pod_delete(self, pod: dict) -> None:
-        key = self._owner_key(pod)
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"].get("uid"))
-            self.queue.add(key)
 
     # --- reconcile ---------------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> None:
