@@ -15,7 +15,6 @@ import math
 from kubenet.api.meta import controller_ref
 from kubenet.api.scheduling import pod_matches_node, untolerated_taints
 from kubenet.api.selectors import selector_matches
-from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.client.informer import NAMESPACE
 from kubenet.controllers import history, podutil
@@ -24,7 +23,6 @@ from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, slow_start_batch
 
 REVISION_LABEL = "controller-revision-hash"
-HASH_LABEL = "controller.kubernetes.io/hash"
 
 # util.AddOrUpdateDaemonPodTolerations: daemons keep running through node trouble.
 DAEMON_TOLERATIONS = [
@@ -119,34 +117,11 @@ class DaemonSetController(Controller):
                                     lambda obj: selects(ds, obj["metadata"].get("labels")))
 
     async def _ensure_revision(self, ds: dict) -> str | None:
-        template = ds["spec"]["template"]
-        collisions = (ds.get("status") or {}).get("collisionCount") or 0
-        hash_ = history.template_hash(template, collisions)
-        name = f"{ds['metadata']['name']}-{hash_}"
-        ns = ds["metadata"]["namespace"]
+        """The hash of the current template's revision (None after a collision: try again)."""
         owned = await self._manager(ds).claim(  # ClaimControllerRevisions: orphaned history is adopted back
-            "controllerrevisions.apps", self.revisions.by_index(NAMESPACE, ns))
-        existing = self.revisions.get(f"{ns}/{name}")
-        if existing is not None:
-            if history.revision_template(existing) == template:
-                return hash_
-            status = copy.deepcopy(ds.get("status") or {})
-            status["collisionCount"] = collisions + 1
-            await self.client.update("daemonsets.apps", {**ds, "status": status}, subresource="status")
-            return None
-        labels = dict((ds["spec"].get("selector") or {}).get("matchLabels") or {})
-        labels[HASH_LABEL] = hash_
-        revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
-                    "metadata": {"name": name, "namespace": ns, "labels": labels,
-                                 "ownerReferences": [controller_ref(ds)]},
-                    "data": history.revision_data(template),
-                    "revision": max((r.get("revision", 0) for r in owned), default=0) + 1}
-        try:
-            await self.client.create("controllerrevisions.apps", revision)
-        except APIError as exc:
-            if exc.code != 409:
-                raise
-        return hash_
+            "controllerrevisions.apps", self.revisions.by_index(NAMESPACE, ds["metadata"]["namespace"]))
+        revision = await history.ensure_revision(self.client, ds, "daemonsets.apps", owned)
+        return None if revision is None else revision["metadata"]["name"][len(ds["metadata"]["name"]) + 1:]
 
     def _new_pod(self, ds: dict, node_name: str, hash_: str) -> dict:
         template = copy.deepcopy(ds["spec"]["template"])

@@ -24,7 +24,6 @@ from kubenet.controllers.expectations import BURST_REPLICAS
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 REVISION_LABEL = "controller-revision-hash"
-HASH_LABEL = "controller.kubernetes.io/hash"
 
 
 def selects(sts: dict, labels: dict | None) -> bool:
@@ -76,31 +75,8 @@ class StatefulSetController(Controller):
 
     async def _ensure_update_revision(self, sts: dict, revisions: list[dict]) -> tuple[str, int] | None:
         """The revision name of the current template; None after bumping collisionCount (try again)."""
-        template = sts["spec"]["template"]
-        collisions = (sts.get("status") or {}).get("collisionCount") or 0
-        hash_ = history.template_hash(template, collisions)
-        name = f"{sts['metadata']['name']}-{hash_}"
-        for rev in revisions:
-            if rev["metadata"]["name"] == name:
-                if history.revision_template(rev) == template:
-                    return name, rev.get("revision", 0)
-                status = copy.deepcopy(sts.get("status") or {})
-                status["collisionCount"] = collisions + 1  # same hash, other template: rename next time
-                await self.client.update("statefulsets.apps", {**sts, "status": status}, subresource="status")
-                return None
-        number = max((r.get("revision", 0) for r in revisions), default=0) + 1
-        labels = dict((sts["spec"].get("selector") or {}).get("matchLabels") or {})
-        labels[HASH_LABEL] = hash_
-        revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
-                    "metadata": {"name": name, "namespace": sts["metadata"]["namespace"], "labels": labels,
-                                 "ownerReferences": [controller_ref(sts)]},
-                    "data": history.revision_data(template), "revision": number}
-        try:
-            await self.client.create("controllerrevisions.apps", revision)
-        except APIError as exc:
-            if exc.code != 409:
-                raise
-        return name, number
+        revision = await history.ensure_revision(self.client, sts, "statefulsets.apps", revisions)
+        return None if revision is None else (revision["metadata"]["name"], revision.get("revision", 0))
 
     # --- pods ----------------------------------------------------------------------------------------------
     def _new_pod(self, sts: dict, ordinal: int, revision_name: str, template: dict) -> dict:
