@@ -148,31 +148,25 @@ class Schedule:
 
     def next_after(self, t: dt.datetime) -> dt.datetime | None:
         """The first activation strictly after t (in UTC), or None if there is none in five years."""
-        local = t.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0) + dt.timedelta(minutes=1)
-        hours, minutes = sorted(self.hours), sorted(self.minutes)
-        for offset in range(SEARCH_DAYS):
-            day = local.date() + dt.timedelta(days=offset)
-            if not self._day_matches(day):
-                continue
-            for h in hours:
-                for m in minutes:
-                    candidate = dt.datetime(day.year, day.month, day.day, h, m)
-                    if candidate >= local:
-                        return self._aware(candidate)
-        return None
+        start = t.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0) + dt.timedelta(minutes=1)
+        return self._scan(start, backwards=False)
 
     def last_at_or_before(self, t: dt.datetime) -> dt.datetime | None:
         """The latest activation at or before t (in UTC)."""
-        local = t.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0)
-        hours, minutes = sorted(self.hours, reverse=True), sorted(self.minutes, reverse=True)
+        return self._scan(t.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0), backwards=True)
+
+    def _scan(self, local: dt.datetime, backwards: bool) -> dt.datetime | None:
+        """The nearest activation at or after (at or before) a wall-clock minute, day by day for five years."""
+        hours, minutes = sorted(self.hours, reverse=backwards), sorted(self.minutes, reverse=backwards)
+        step = -1 if backwards else 1
         for offset in range(SEARCH_DAYS):
-            day = local.date() - dt.timedelta(days=offset)
+            day = local.date() + dt.timedelta(days=step * offset)
             if not self._day_matches(day):
                 continue
             for h in hours:
                 for m in minutes:
                     candidate = dt.datetime(day.year, day.month, day.day, h, m)
-                    if candidate <= local:
+                    if (candidate <= local) if backwards else (candidate >= local):
                         return self._aware(candidate)
         return None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -145,6 +146,17 @@ class Controller:
             self.queue.add(key)
 
         pods.add_handlers(added, updated, deleted)
+
+    async def remove_finalizer(self, resource: str, obj: dict, finalizer: str) -> None:
+        """Update the object without one finalizer (a copy: cached objects are never edited); an object that is
+        gone already needs nothing."""
+        fresh = copy.deepcopy(obj)
+        fresh["metadata"]["finalizers"] = [f for f in fresh["metadata"].get("finalizers") or [] if f != finalizer]
+        try:
+            await self.client.update(resource, fresh, fresh["metadata"].get("namespace"))
+        except APIError as exc:
+            if exc.code != 404:
+                raise
 
     # --- Pod control (pkg/controller RealPodControl): the writes and the events every Pod owner records --------
     async def create_pod(self, owner: dict, pod: dict) -> dict:

@@ -153,14 +153,7 @@ class JobController(Controller):
 
     async def _remove_finalizers(self, pods: list[dict]) -> None:
         for pod in pods:
-            fresh = copy.deepcopy(pod)
-            fresh["metadata"]["finalizers"] = [f for f in fresh["metadata"].get("finalizers") or []
-                                               if f != TRACKING_FINALIZER]
-            try:
-                await self.client.update("pods", fresh)
-            except APIError as exc:
-                if exc.code != 404:
-                    raise
+            await self.remove_finalizer("pods", pod, TRACKING_FINALIZER)
 
     async def _sync(self, key: str, job: dict, pods: list[dict]) -> None:
         spec, now = job["spec"], self.clock()
