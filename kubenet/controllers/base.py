@@ -4,39 +4,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from kubenet.api.meta import controller_of
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import NAMESPACE, STANDARD_INDEXERS, Informer, namespace_index
-from kubenet.client.workqueue import WorkQueue
+from kubenet.client.workqueue import WorkQueue, process_keys
 from kubenet.controllers.expectations import Expectations, owner_key_of
 
 log = logging.getLogger(__name__)
-
-
-async def process_keys(queue: WorkQueue, name: str, handle: Callable[[str], Awaitable[None]]) -> None:
-    """One worker (sample-controller's runWorker / processNextWorkItem, also the scheduler's loop): take a key,
-    handle it, forget its failures on success, re-add it rate-limited on an error. A 409 Conflict is the normal
-    fate of a write against a stale cache, so it is retried without a log line."""
-    while True:
-        key = await queue.get()
-        try:
-            await handle(key)
-            queue.forget(key)
-        except asyncio.CancelledError:
-            raise
-        except APIError as exc:
-            if exc.code != 409:
-                log.info("%s: %s: %s", name, key, exc.message)
-            queue.add_rate_limited(key)
-        except Exception:
-            log.exception("%s: %s failed", name, key)
-            queue.add_rate_limited(key)
-        finally:
-            queue.done(key)
 
 
 def namespace_terminating(exc: APIError) -> bool:

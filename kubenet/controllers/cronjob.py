@@ -12,12 +12,12 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 
+from kubenet.api import podutil
 from kubenet.api.cron import CronError, parse_schedule
 from kubenet.api.meta import controller_ref, format_time, parse_time
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.informer import CONTROLLER_UID
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.job import job_condition
 

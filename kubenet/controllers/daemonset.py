@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import math
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_ref
 from kubenet.api.scheduling import pod_matches_node, untolerated_taints
 from kubenet.api.selectors import selector_matches
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.client.informer import NAMESPACE
-from kubenet.controllers import history, podutil
+from kubenet.controllers import history
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, slow_start_batch

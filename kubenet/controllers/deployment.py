@@ -10,12 +10,12 @@ from __future__ import annotations
 import copy
 import logging
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_of, controller_ref, is_controlled_by
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import deployment_util as du
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 

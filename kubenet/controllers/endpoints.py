@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 import json
 
+from kubenet.api import podutil
 from kubenet.api.meta import now_rfc3339
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, split_key
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.endpointslice import (
     HEADLESS_LABEL,

@@ -12,12 +12,12 @@ import ipaddress
 import json
 from collections.abc import Iterator
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_ref, now_rfc3339
 from kubenet.api.selectors import label_selector_from_object, matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.client.informer import NAMESPACE, Informer
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

@@ -13,12 +13,12 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_ref, format_time, parse_time, set_condition
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key, split_key
 from kubenet.client.informer import NAMESPACE
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch

@@ -15,12 +15,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+from kubenet.api import podutil
 from kubenet.api.meta import format_time, get_condition, parse_time
 from kubenet.api.scheduling import tolerates, untolerated_taints
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.informer import NODE_NAME
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
 
 LEASE_NAMESPACE = "kube-node-lease"

@@ -16,12 +16,12 @@ import datetime as dt
 import logging
 import random
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_time
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import object_key
 from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers, namespace_terminating
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch

@@ -11,12 +11,13 @@ from __future__ import annotations
 import copy
 import re
 
+from kubenet.api import podutil
 from kubenet.api.meta import controller_ref
 from kubenet.api.selectors import selector_matches
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client
 from kubenet.client.informer import NAMESPACE
-from kubenet.controllers import history, podutil
+from kubenet.controllers import history
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
 from kubenet.controllers.expectations import BURST_REPLICAS

@@ -15,13 +15,12 @@ import logging
 import random
 
 from kubenet.api.meta import get_condition, now_rfc3339
+from kubenet.api.podutil import is_terminal
 from kubenet.apiserver.errors import APIError
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
 from kubenet.client.informer import NODE_NAME, Informer, node_name_index
-from kubenet.client.workqueue import WorkQueue
-from kubenet.controllers.base import process_keys
-from kubenet.controllers.podutil import is_terminal
+from kubenet.client.workqueue import WorkQueue, process_keys
 from kubenet.scheduler.filters import NodeState, Rejection, run_filters
 from kubenet.scheduler.scoring import score_nodes
 

@@ -1,4 +1,4 @@
-"""Pod state as the workload and endpoint controllers read it (k8s pkg/api/v1/pod, pkg/controller).
+"""Pod state as the workload and endpoint controllers and the scheduler read it (k8s pkg/api/v1/pod, pkg/controller).
 
 Readiness, availability, phases and port lookup are read the same way by every controller, so they live here
 once; nothing in this module talks to the API. Its neighbours: taints, tolerations and node affinity are
