@@ -4,8 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 
+def format_time(t: dt.datetime) -> str:
+    """metav1.Time as it is serialized: RFC 3339 in UTC, whole seconds."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def now_rfc3339() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(dt.datetime.now(dt.UTC))
 
 
 def now_micro(at: float | None = None) -> str:
@@ -14,10 +19,16 @@ def now_micro(at: float | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
+def parse_time(value: object) -> dt.datetime | None:
+    """metav1.Time / MicroTime (RFC 3339, with or without fractional seconds) → an aware datetime; None when
+    unset, not a string or not a time (the tables print "<unknown>" then, the controllers treat it as unset)."""
+    if not value or not isinstance(value, str):
         return None
-    return dt.datetime.fromisoformat(value)  # Python 3.11 reads RFC 3339 with "Z"
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())  # Python 3.11 reads RFC 3339 with "Z"
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def controller_ref(owner: dict) -> dict:
@@ -33,22 +44,35 @@ def controller_of(obj: dict) -> dict | None:
     return None
 
 
+def is_controlled_by(obj: dict, owner: dict) -> bool:
+    """metav1.IsControlledBy: the object's controller reference points at this owner (by UID)."""
+    ref = controller_of(obj)
+    return ref is not None and ref.get("uid") == owner["metadata"].get("uid")
+
+
+def get_condition(obj: dict, ctype: str) -> dict | None:
+    """The status condition of this type (Pod, Node, Deployment, Job ...), or None."""
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == ctype), None)
+
+
 def set_condition(conditions: list[dict], ctype: str, status: str, reason: str = "", message: str = "",
                   now: str | None = None, probe_time: bool = False) -> bool:
-    """Set a condition in place; lastTransitionTime changes only when status does. Returns True if changed."""
+    """Set a condition in place; returns whether it changed. An unchanged condition (same status, reason and
+    message) is left alone; lastTransitionTime moves only when the status does; with probe_time, lastProbeTime
+    is stamped on every change (the Job controller's conditions)."""
     now = now or now_rfc3339()
     for c in conditions:
         if c.get("type") == ctype:
-            changed = c.get("status") != status or c.get("reason") != reason or c.get("message") != message
+            if (c.get("status"), c.get("reason"), c.get("message")) == (status, reason, message):
+                return False
             if c.get("status") != status:
                 c["lastTransitionTime"] = now
             c.update({"status": status, "reason": reason, "message": message})
             if probe_time:
-                c["lastUpdateTime"] = now
-            return changed
-    cond = {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason, "message": message}
-    if probe_time:
-        cond["lastUpdateTime"] = now
+                c["lastProbeTime"] = now
+            return True
+    cond = {"type": ctype, "status": status, **({"lastProbeTime": now} if probe_time else {}),
+            "lastTransitionTime": now, "reason": reason, "message": message}
     conditions.append(cond)
     return True
 

@@ -119,11 +119,7 @@ class _Schema:
             if path and new is _ABSENT:
                 removed.add(path)
             if granular_map:
-                old_map = old if isinstance(old, dict) else {}
-                new_map = new if isinstance(new, dict) else {}
-                for key in list(old_map) + [k for k in new_map if k not in old_map]:
-                    self._compare(old_map.get(key, _ABSENT), new_map.get(key, _ABSENT), path + (f"f:{key}",),
-                                  spath + (key,), added, removed, modified)
+                self._compare_fields(old, new, path, spath, added, removed, modified)
                 return
             old_items, new_items = self.items(spath, old), self.items(spath, new)
             for element in list(old_items) + [e for e in new_items if e not in old_items]:
@@ -136,13 +132,17 @@ class _Schema:
                     added.add(child)
                 elif after is _ABSENT:
                     removed.add(child)
-                before_map = before if isinstance(before, dict) else {}
-                after_map = after if isinstance(after, dict) else {}
-                for key in list(before_map) + [k for k in after_map if k not in before_map]:
-                    self._compare(before_map.get(key, _ABSENT), after_map.get(key, _ABSENT), child + (f"f:{key}",),
-                                  spath + (key,), added, removed, modified)
+                self._compare_fields(before, after, child, spath, added, removed, modified)
             return
         self._leaf(old, new, path, added, removed, modified)
+
+    def _compare_fields(self, old, new, path, spath, added, removed, modified) -> None:
+        """Compare two maps field by field (old's keys in order, then new's new ones); either may be absent."""
+        old_map = old if isinstance(old, dict) else {}
+        new_map = new if isinstance(new, dict) else {}
+        for key in list(old_map) + [k for k in new_map if k not in old_map]:
+            self._compare(old_map.get(key, _ABSENT), new_map.get(key, _ABSENT), path + (f"f:{key}",),
+                          spath + (key,), added, removed, modified)
 
     @staticmethod
     def _leaf(old, new, path, added, removed, modified) -> None:

@@ -34,7 +34,7 @@ class Requirement:
         if self.op in ("gt", "lt"):
             try:
                 v, ref = int(value), int(self.values[0])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, IndexError):
                 return False
             return v > ref if self.op == "gt" else v < ref
         raise SelectorError(f"unknown operator {self.op}")

@@ -5,9 +5,10 @@ pkg/printers/internalversion, so that `kubectl get` output reads exactly as on a
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from kubenet.api.meta import parse_time
 from kubenet.api.selectors import requirement_strings
 
 # Column descriptions. NAME and AGE carry ObjectMeta's full field docs, as the real tables do; the
@@ -69,18 +70,6 @@ def human_duration(seconds: float) -> str:
         years = hours // 24 // 365
         return f"{years}y" if rest == 0 else f"{years}y{rest}d"
     return f"{hours // 24 // 365}y"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 (also with fractional seconds, as MicroTime) → aware datetime; None when unset."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def since(timestamp: Any, now: datetime) -> str:

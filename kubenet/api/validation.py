@@ -21,7 +21,7 @@ from kubenet.api.validation_events import validate_events_v1
 from kubenet.api.validation_field import FieldError, GoLiteral
 from kubenet.api.validation_meta import (
     name_is_dns_subdomain,
-    validate_object_meta,
+    validate_meta,
     validate_object_meta_update,
 )
 from kubenet.api.validation_misc import (
@@ -96,10 +96,7 @@ def validate(kind: Kind, obj: dict, old: dict | None = None,
         return rule(obj, old)
     # Kinds without their own rules still get the ObjectMeta checks every kind has.
     name_fn = _rbac_name if kind.group == "rbac.authorization.k8s.io" else name_is_dns_subdomain
-    errs = validate_object_meta(obj.get("metadata") or {}, kind.namespaced, name_fn)
-    if old is not None:
-        errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
-    return errs
+    return validate_meta(obj, old, kind.namespaced, name_fn)
 
 
 def _aggregate(errors: list[FieldError]) -> str:

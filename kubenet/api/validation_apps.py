@@ -19,14 +19,12 @@ from kubenet.api.validation_field import (
 )
 from kubenet.api.validation_meta import (
     is_valid_percent,
-    name_is_dns_subdomain,
     selector_is_empty,
     selector_literal,
     selector_matches,
     validate_label_selector,
+    validate_meta,
     validate_nonnegative,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 from kubenet.api.validation_pod import validate_pod_template_spec
 
@@ -256,10 +254,7 @@ def _validate_daemon_set_strategy(strategy: dict) -> list[FieldError]:
 
 
 def _meta(obj: dict, old: dict | None) -> list[FieldError]:
-    errs = validate_object_meta(obj.get("metadata") or {}, True, name_is_dns_subdomain)
-    if old is not None:
-        errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
-    return errs
+    return validate_meta(obj, old)
 
 
 def _selector_update(obj: dict, old: dict | None) -> list[FieldError]:

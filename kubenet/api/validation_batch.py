@@ -1,12 +1,10 @@
-"""batch/v1 rules (pkg/apis/batch/validation): Job, CronJob, and the cron schedule parser's messages.
-
-The API server checks schedules with robfig/cron v3 `ParseStandard`; its error strings are what a user
-sees after "spec.schedule: Invalid value: ...", so the parser below returns the same texts.
-"""
+"""batch/v1 rules (pkg/apis/batch/validation): Job and CronJob. Schedules are checked by kubenet.api.cron,
+which returns robfig/cron's ParseStandard texts (what a user sees after "spec.schedule: Invalid value: ...")."""
 from __future__ import annotations
 
 import zoneinfo
 
+from kubenet.api.cron import CronError, parse_cron_schedule
 from kubenet.api.validation_field import (
     FieldError,
     GoLiteral,
@@ -17,108 +15,15 @@ from kubenet.api.validation_field import (
     required,
 )
 from kubenet.api.validation_meta import (
-    name_is_dns_subdomain,
     selector_literal,
     selector_matches,
     validate_label_selector,
+    validate_meta,
     validate_nonnegative,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 from kubenet.api.validation_pod import validate_pod_template_spec
 
 CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
-
-_DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-_DOW = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
-# (min, max, names) for minute, hour, day of month, month, day of week
-_BOUNDS = [(0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 6, _DOW)]
-
-
-class CronError(ValueError):
-    pass
-
-
-def _atoi(text: str) -> int:
-    try:
-        if not text or not text.lstrip("+-").isdigit():
-            raise ValueError
-        return int(text)
-    except ValueError:
-        raise CronError(f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": invalid syntax') from None
-
-
-def _must_parse_int(text: str) -> int:
-    num = _atoi(text)
-    if num < 0:
-        raise CronError(f"negative number ({num}) not allowed: {text}")
-    return num
-
-
-def _int_or_name(text: str, names: dict) -> int:
-    if names and text.lower() in names:
-        return names[text.lower()]
-    return _must_parse_int(text)
-
-
-def _parse_range(expr: str, lo: int, hi: int, names: dict) -> None:
-    range_and_step = expr.split("/")
-    low_high = range_and_step[0].split("-")
-    if low_high[0] in ("*", "?"):
-        start, end = lo, hi
-    else:
-        start = _int_or_name(low_high[0], names)
-        if len(low_high) == 1:
-            end = start
-        elif len(low_high) == 2:
-            end = _int_or_name(low_high[1], names)
-        else:
-            raise CronError(f"too many hyphens: {expr}")
-    step = 1
-    if len(range_and_step) == 2:
-        step = _must_parse_int(range_and_step[1])
-        if len(low_high) == 1:
-            end = hi  # "N/step" means "N-max/step"
-    elif len(range_and_step) > 2:
-        raise CronError(f"too many slashes: {expr}")
-    if start < lo:
-        raise CronError(f"beginning of range ({start}) below minimum ({lo}): {expr}")
-    if end > hi:
-        raise CronError(f"end of range ({end}) above maximum ({hi}): {expr}")
-    if start > end:
-        raise CronError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
-    if step == 0:
-        raise CronError(f"step of range should be a positive number: {expr}")
-
-
-def parse_cron_schedule(schedule: str) -> None:
-    """Raise CronError with robfig/cron's message if `schedule` is not a standard 5-field spec."""
-    if not schedule:
-        raise CronError("empty spec string")
-    spec = schedule
-    if spec.startswith(("TZ=", "CRON_TZ=")):
-        tz_part, _, spec = spec.partition(" ")
-        try:
-            zoneinfo.ZoneInfo(tz_part.split("=", 1)[1])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise CronError(f"provided bad location {tz_part.split('=', 1)[1]}: unknown time zone "
-                            f"{tz_part.split('=', 1)[1]}") from None
-        spec = spec.strip()
-    if spec.startswith("@"):
-        if spec in _DESCRIPTORS:
-            return
-        if spec.startswith("@every "):
-            return
-        raise CronError(f"unrecognized descriptor: {spec}")
-    fields = spec.split()
-    if len(fields) != 5:
-        raise CronError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
-    for text, (lo, hi, names) in zip(fields, _BOUNDS):
-        for expr in text.split(","):
-            _parse_range(expr, lo, hi, names)
-
 
 def _validate_job_spec_common(spec: dict, path: str) -> list[FieldError]:
     """validateJobSpec: the parts shared by Jobs and CronJob job templates."""
@@ -144,11 +49,8 @@ def _validate_job_spec_common(spec: dict, path: str) -> list[FieldError]:
 
 
 def validate_job(job: dict, old: dict | None = None) -> list[FieldError]:
-    meta = job.get("metadata") or {}
     spec = job.get("spec") or {}
-    errs = validate_object_meta(meta, True, name_is_dns_subdomain)
-    if old is not None:
-        errs = validate_object_meta_update(meta, old.get("metadata") or {}) + errs
+    errs = validate_meta(job, old)
     selector = spec.get("selector")
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
     auto_generated = CONTROLLER_UID_LABEL in ((selector or {}).get("matchLabels") or {})
@@ -173,9 +75,7 @@ def validate_job(job: dict, old: dict | None = None) -> list[FieldError]:
 def validate_cron_job(cron_job: dict, old: dict | None = None) -> list[FieldError]:
     meta = cron_job.get("metadata") or {}
     spec = cron_job.get("spec") or {}
-    errs = validate_object_meta(meta, True, name_is_dns_subdomain)
-    if old is not None:
-        errs = validate_object_meta_update(meta, old.get("metadata") or {}) + errs
+    errs = validate_meta(cron_job, old)
     if len(meta.get("name") or "") > 52:
         errs.append(invalid("metadata.name", meta["name"], "must be no more than 52 characters"))
     schedule = spec.get("schedule") or ""

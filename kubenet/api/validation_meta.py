@@ -9,6 +9,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+from kubenet.api import selectors
 from kubenet.api.validation_field import (
     FieldError,
     forbidden,
@@ -271,24 +272,14 @@ def validate_label_selector(selector: dict | None, path: str) -> list[FieldError
 
 
 def selector_matches(selector: dict | None, labels: dict | None) -> bool:
-    """metav1.LabelSelectorAsSelector(...).Matches; a nil selector matches nothing, an empty one everything."""
-    if selector is None:
-        return False
-    labels = labels or {}
-    for k, v in (selector.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    """Does the workload's selector select its template's labels? The one matcher (api/selectors: a nil
+    selector matches nothing, an empty one everything). A selector LabelSelectorAsSelector refuses (an unknown
+    operator) counts as matching: validate_label_selector reports it, and upstream checks the template only
+    `if err == nil` (ValidateDaemonSetSpec, ValidateJob)."""
+    try:
+        return selectors.selector_matches(selector, labels)
+    except selectors.SelectorError:
+        return True
 
 
 def selector_is_empty(selector: dict | None) -> bool:
@@ -322,6 +313,16 @@ def validate_object_meta(meta: dict, namespaced: bool, name_fn: NameFn, path: st
     errs += validate_annotations(meta.get("annotations"), f"{path}.annotations")
     for finalizer in meta.get("finalizers") or []:
         errs += [invalid(f"{path}.finalizers", finalizer, m) for m in is_qualified_name(finalizer)]
+    return errs
+
+
+def validate_meta(obj: dict, old: dict | None, namespaced: bool = True,
+                  name_fn: NameFn = name_is_dns_subdomain) -> list[FieldError]:
+    """An object's metadata on create (ValidateObjectMeta) or update (ValidateObjectMetaUpdate's errors first,
+    then the create checks, the order the strategies' ValidateUpdate reports them in)."""
+    errs = validate_object_meta(obj.get("metadata") or {}, namespaced, name_fn)
+    if old is not None:
+        errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
     return errs
 
 

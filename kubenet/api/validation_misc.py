@@ -26,8 +26,7 @@ from kubenet.api.validation_meta import (
     name_is_dns_label,
     name_is_dns_subdomain,
     validate_label_selector,
-    validate_object_meta,
-    validate_object_meta_update,
+    validate_meta,
 )
 
 MAX_SECRET_SIZE = 1 * 1024 * 1024
@@ -35,10 +34,7 @@ _STANDARD_FINALIZERS = {"kubernetes"}
 
 
 def _meta(obj: dict, old: dict | None, namespaced: bool, name_fn) -> list[FieldError]:
-    errs = validate_object_meta(obj.get("metadata") or {}, namespaced, name_fn)
-    if old is not None:
-        errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}) + errs
-    return errs
+    return validate_meta(obj, old, namespaced, name_fn)
 
 
 def validate_config_map(cm: dict, old: dict | None = None) -> list[FieldError]:

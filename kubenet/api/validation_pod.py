@@ -33,6 +33,15 @@ from kubenet.api.validation_meta import (
 from kubenet.api.validation_volumes import validate_projected
 
 PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"]  # sets.List order: sorted
+
+
+def validate_protocol(protocol: str | None, path: str) -> list[FieldError]:
+    """A required port protocol (container ports, Service ports, Endpoints ports): Required, or NotSupported."""
+    if not protocol:
+        return [required(path)]
+    if protocol not in PORT_PROTOCOLS:
+        return [not_supported(path, protocol, PORT_PROTOCOLS)]
+    return []
 MAX_INT32 = 2**31 - 1
 _STANDARD_CONTAINER_RESOURCES = {"cpu", "memory", "ephemeral-storage"}
 _INTEGER_RESOURCES = {"pods", "services"}
@@ -69,11 +78,7 @@ def _validate_container_ports(ports: list, path: str) -> list[FieldError]:
         host_port = port.get("hostPort") or 0
         if host_port:
             errs += [invalid(f"{p}.hostPort", host_port, m) for m in is_valid_port_num(host_port)]
-        protocol = port.get("protocol") or ""
-        if not protocol:
-            errs.append(required(f"{p}.protocol"))
-        elif protocol not in PORT_PROTOCOLS:
-            errs.append(not_supported(f"{p}.protocol", protocol, PORT_PROTOCOLS))
+        errs += validate_protocol(port.get("protocol"), f"{p}.protocol")
     return errs
 
 
@@ -146,7 +151,8 @@ def _validate_resources(resources: dict | None, path: str) -> list[FieldError]:
     return errs
 
 
-def _validate_container_common(ctr: dict, path: str, volume_names: set[str]) -> list[FieldError]:
+def _validate_container_common(ctr: dict, path: str, volume_names: set[str], names: set[str]) -> list[FieldError]:
+    """What containers and init containers share; `names` collects the names seen so far (unique across both)."""
     errs: list[FieldError] = []
     name = ctr.get("name") or ""
     if not name:
@@ -182,6 +188,10 @@ def _validate_container_common(ctr: dict, path: str, volume_names: set[str]) -> 
     elif pull not in ("Always", "IfNotPresent", "Never"):
         errs.append(not_supported(f"{path}.imagePullPolicy", pull, ["Always", "IfNotPresent", "Never"]))
     errs += _validate_resources(ctr.get("resources"), f"{path}.resources")
+    if ctr.get("name") in names:
+        errs.append(duplicate(f"{path}.name", ctr.get("name")))
+    else:
+        names.add(ctr.get("name"))
     return errs
 
 
@@ -193,11 +203,7 @@ def _validate_containers(containers: list, init: list, path: str, volume_names: 
     host_ports: set[str] = set()
     for i, ctr in enumerate(containers):
         p = f"{path}[{i}]"
-        errs += _validate_container_common(ctr, p, volume_names)
-        if ctr.get("name") in names:
-            errs.append(duplicate(f"{p}.name", ctr.get("name")))
-        else:
-            names.add(ctr.get("name"))
+        errs += _validate_container_common(ctr, p, volume_names, names)
         errs += _validate_probe(ctr.get("livenessProbe"), f"{p}.livenessProbe", "liveness")
         errs += _validate_probe(ctr.get("readinessProbe"), f"{p}.readinessProbe", "readiness")
         errs += _validate_probe(ctr.get("startupProbe"), f"{p}.startupProbe", "startup")
@@ -215,11 +221,7 @@ def _validate_containers(containers: list, init: list, path: str, volume_names: 
     init_path = path.rsplit(".", 1)[0] + ".initContainers"
     for i, ctr in enumerate(init or []):
         p = f"{init_path}[{i}]"
-        errs += _validate_container_common(ctr, p, volume_names)
-        if ctr.get("name") in names:
-            errs.append(duplicate(f"{p}.name", ctr.get("name")))
-        else:
-            names.add(ctr.get("name"))
+        errs += _validate_container_common(ctr, p, volume_names, names)
         if ctr.get("restartPolicy") is not None and ctr["restartPolicy"] != "Always":
             errs.append(not_supported(f"{p}.restartPolicy", ctr["restartPolicy"], ["Always"]))
     return errs

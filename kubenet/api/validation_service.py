@@ -29,7 +29,7 @@ from kubenet.api.validation_meta import (
     validate_object_meta,
     validate_object_meta_update,
 )
-from kubenet.api.validation_pod import PORT_PROTOCOLS, validate_port_num_or_name
+from kubenet.api.validation_pod import PORT_PROTOCOLS, validate_port_num_or_name, validate_protocol
 
 SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]  # sets.List order
 DEFAULT_NODE_PORT_RANGE = (30000, 32767)
@@ -64,11 +64,7 @@ def _validate_service_port(sp: dict, require_name: bool, names: set[str], path: 
             names.add(name)
     port = sp.get("port") or 0
     errs += [invalid(f"{path}.port", port, m) for m in is_valid_port_num(port)]
-    protocol = sp.get("protocol") or ""
-    if not protocol:
-        errs.append(required(f"{path}.protocol"))
-    elif protocol not in PORT_PROTOCOLS:
-        errs.append(not_supported(f"{path}.protocol", protocol, PORT_PROTOCOLS))
+    errs += validate_protocol(sp.get("protocol"), f"{path}.protocol")
     errs += validate_port_num_or_name(sp.get("targetPort", 0), f"{path}.targetPort")
     if sp.get("appProtocol") is not None:
         errs += [invalid(f"{path}.appProtocol", sp["appProtocol"], m) for m in is_qualified_name(sp["appProtocol"])]
@@ -250,10 +246,7 @@ def validate_endpoints(ep: dict) -> list[FieldError]:
             elif port.get("name"):
                 errs += validate_dns1123_label(port["name"], f"{pp}.name")
             errs += [invalid(f"{pp}.port", port.get("port", 0), m) for m in is_valid_port_num(port.get("port") or 0)]
-            if not port.get("protocol"):
-                errs.append(required(f"{pp}.protocol"))
-            elif port["protocol"] not in PORT_PROTOCOLS:
-                errs.append(not_supported(f"{pp}.protocol", port["protocol"], PORT_PROTOCOLS))
+            errs += validate_protocol(port.get("protocol"), f"{pp}.protocol")
     return errs
 
 

@@ -28,6 +28,19 @@ def split_key(key: str) -> tuple[str | None, str]:
     return (ns or None), name
 
 
+def delete_options(propagation_policy: str | None = None, grace_period_seconds: int | None = None,
+                   preconditions: dict | None = None) -> dict:
+    """The DeleteOptions fields a delete call sets (only those given), for either client to send."""
+    options: dict = {}
+    if propagation_policy:
+        options["propagationPolicy"] = propagation_policy
+    if grace_period_seconds is not None:
+        options["gracePeriodSeconds"] = grace_period_seconds
+    if preconditions:
+        options["preconditions"] = preconditions
+    return options
+
+
 class Client:
     async def get(self, resource: str, name: str, namespace: str | None = None,
                   subresource: str | None = None) -> dict:

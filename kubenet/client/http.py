@@ -12,7 +12,7 @@ import aiohttp
 import yaml
 
 from kubenet.api.errors import APIError
-from kubenet.client.base import Client, resolve
+from kubenet.client.base import Client, delete_options, resolve
 from kubenet.client.local import PATCH_TYPES
 
 
@@ -120,13 +120,8 @@ class HTTPClient(Client):
 
     async def delete(self, resource, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
                      preconditions=None):
-        body = {"kind": "DeleteOptions", "apiVersion": "v1"}
-        if propagation_policy:
-            body["propagationPolicy"] = propagation_policy
-        if grace_period_seconds is not None:
-            body["gracePeriodSeconds"] = grace_period_seconds
-        if preconditions:
-            body["preconditions"] = preconditions
+        body = {"kind": "DeleteOptions", "apiVersion": "v1",
+                **delete_options(propagation_policy, grace_period_seconds, preconditions)}
         return await self._request("DELETE", self._path(resource, namespace, name), body=body)
 
     async def watch(self, resource, namespace=None, resource_version="0", label_selector=None, field_selector=None,

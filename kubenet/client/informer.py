@@ -1,4 +1,10 @@
-"""Informers: a list+watch cache of one resource, with add/update/delete handlers (client-go's shape)."""
+"""Informers: a list+watch cache of one resource, with indexes and add/update/delete handlers (client-go's shape).
+
+Indexes are client-go's `Indexers` / `ByIndex`: an index function maps an object to the values it is filed under
+(its namespace, its controller's UID, its node), and `by_index(name, value)` returns the cached objects filed
+under a value without scanning the cache. The store and its indexes are updated before the handlers run, so a
+handler (and every reconcile after it) sees an index that already includes the event it is handling.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,15 +12,44 @@ import logging
 from collections.abc import Callable
 
 from kubenet.api.errors import APIError
+from kubenet.api.meta import controller_of
 from kubenet.client.base import Client, object_key
 
 log = logging.getLogger(__name__)
 Handler = Callable[..., None]
+IndexFunc = Callable[[dict], list[str]]
+
+# The index names every component uses (client-go: cache.NamespaceIndex; the controllers' own ones).
+NAMESPACE = "namespace"
+CONTROLLER_UID = "controller-uid"
+NODE_NAME = "node-name"
+
+
+def namespace_index(obj: dict) -> list[str]:
+    """cache.MetaNamespaceIndexFunc: a namespaced object under its namespace ("" for cluster-scoped)."""
+    return [obj["metadata"].get("namespace") or ""]
+
+
+def controller_uid_index(obj: dict) -> list[str]:
+    """Under the UID of the object's controller (the ownerReference with controller: true), if it has one."""
+    ref = controller_of(obj)
+    return [ref["uid"]] if ref and ref.get("uid") else []
+
+
+def node_name_index(obj: dict) -> list[str]:
+    """A Pod under the node it is bound to (spec.nodeName), if it is bound."""
+    node = (obj.get("spec") or {}).get("nodeName")
+    return [node] if node else []
+
+
+STANDARD_INDEXERS: dict[str, IndexFunc] = {NAMESPACE: namespace_index, CONTROLLER_UID: controller_uid_index,
+                                           NODE_NAME: node_name_index}
 
 
 class Informer:
     def __init__(self, client: Client, resource: str, namespace: str | None = None,
-                 label_selector: str | None = None, field_selector: str | None = None):
+                 label_selector: str | None = None, field_selector: str | None = None,
+                 indexers: dict[str, IndexFunc] | None = None):
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -26,6 +61,63 @@ class Informer:
         self.resource_version = "0"
         # Made by a `wait_revision` waiter, set and dropped when resource_version moves (no cost without one).
         self._moved: asyncio.Event | None = None
+        self._indexers: dict[str, IndexFunc] = {}
+        self._indices: dict[str, dict[str, set[str]]] = {}  # index name → value → keys
+        self._filed: dict[str, dict[str, list[str]]] = {}  # index name → key → the values it is filed under
+        self.add_indexers(indexers or {})
+
+    def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
+        """Add indexes (also after start: what is cached is indexed at once). Adding a name again with the same
+        function is a no-op, so every controller can ask for the index it uses; another function under a taken
+        name is refused, as client-go's AddIndexers refuses a conflict."""
+        for name, fn in indexers.items():
+            if name in self._indexers:
+                if self._indexers[name] is not fn:
+                    raise ValueError(f"indexer conflict: {name}")
+                continue
+            self._indexers[name] = fn
+            self._indices[name] = {}
+            self._filed[name] = {}
+            for key, obj in self.cache.items():
+                self._file(name, key, obj)
+
+    def by_index(self, index_name: str, value: str) -> list[dict]:
+        """The cached objects filed under `value` in this index, in key order (client-go ByIndex)."""
+        return [self.cache[k] for k in self.index_keys(index_name, value)]
+
+    def index_keys(self, index_name: str, value: str) -> list[str]:
+        """The keys filed under `value`, sorted (client-go IndexKeys); unknown index: KeyError."""
+        return sorted(self._indices[index_name].get(value, ()))
+
+    def _file(self, name: str, key: str, obj: dict) -> None:
+        values = self._indexers[name](obj)
+        self._filed[name][key] = values
+        index = self._indices[name]
+        for value in values:
+            index.setdefault(value, set()).add(key)
+
+    def _unfile(self, name: str, key: str) -> None:
+        index = self._indices[name]
+        for value in self._filed[name].pop(key, ()):
+            keys = index.get(value)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del index[value]
+
+    def _store(self, key: str, obj: dict) -> dict | None:
+        """Put an object into the cache and its indexes; returns what it replaced."""
+        old = self.cache.get(key)
+        self.cache[key] = obj
+        for name in self._indexers:
+            self._unfile(name, key)
+            self._file(name, key, obj)
+        return old
+
+    def _drop(self, key: str) -> dict | None:
+        for name in self._indexers:
+            self._unfile(name, key)
+        return self.cache.pop(key, None)
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
                      on_delete: Handler | None = None) -> None:
@@ -78,10 +170,9 @@ class Informer:
         fresh = {object_key(o): o for o in items}
         for key in list(self.cache):
             if key not in fresh:
-                self._emit(2, self.cache.pop(key))
+                self._emit(2, self._drop(key))
         for key, obj in fresh.items():
-            old = self.cache.get(key)
-            self.cache[key] = obj
+            old = self._store(key, obj)
             if old is None:
                 self._emit(0, obj)
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
@@ -92,11 +183,10 @@ class Informer:
     def _apply(self, etype: str, obj: dict) -> None:
         key = object_key(obj)
         if etype == "DELETED":
-            old = self.cache.pop(key, None)
+            old = self._drop(key)
             self._emit(2, old or obj)
         elif etype in ("ADDED", "MODIFIED"):
-            old = self.cache.get(key)
-            self.cache[key] = obj
+            old = self._store(key, obj)
             if old is None:
                 self._emit(0, obj)
             else:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from kubenet.api.errors import APIError
 from kubenet.apiserver.registry import Registry
-from kubenet.client.base import Client, resolve
+from kubenet.client.base import Client, delete_options, resolve
 
 PATCH_TYPES = {"merge": "application/merge-patch+json", "json": "application/json-patch+json",
                "strategic": "application/strategic-merge-patch+json"}
@@ -50,13 +50,7 @@ class LocalClient(Client):
 
     async def delete(self, resource, name, namespace=None, propagation_policy=None, grace_period_seconds=None,
                      preconditions=None):
-        options = {}
-        if propagation_policy:
-            options["propagationPolicy"] = propagation_policy
-        if grace_period_seconds is not None:
-            options["gracePeriodSeconds"] = grace_period_seconds
-        if preconditions:
-            options["preconditions"] = preconditions
+        options = delete_options(propagation_policy, grace_period_seconds, preconditions)
         return self.registry.delete(resolve(resource), namespace, name, options)
 
     async def watch(self, resource, namespace=None, resource_version="0", label_selector=None, field_selector=None,

@@ -1,7 +1,14 @@
-"""A rate-limited work queue of keys (client-go workqueue): de-duplicates, never hands a key to two workers."""
+"""A rate-limited work queue of keys (client-go workqueue): de-duplicates, never hands a key to two workers; and
+the one worker loop that drains it (controllers and the scheduler)."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from kubenet.api.errors import APIError
+
+log = logging.getLogger(__name__)
 
 
 class WorkQueue:
@@ -92,3 +99,25 @@ class WorkQueue:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+
+
+async def process_keys(queue: WorkQueue, name: str, handle: Callable[[str], Awaitable[None]]) -> None:
+    """One worker (sample-controller's runWorker / processNextWorkItem, also the scheduler's loop): take a key,
+    handle it, forget its failures on success, re-add it rate-limited on an error. A 409 Conflict is the normal
+    fate of a write against a stale cache, so it is retried without a log line."""
+    while True:
+        key = await queue.get()
+        try:
+            await handle(key)
+            queue.forget(key)
+        except asyncio.CancelledError:
+            raise
+        except APIError as exc:
+            if exc.code != 409:
+                log.info("%s: %s: %s", name, key, exc.message)
+            queue.add_rate_limited(key)
+        except Exception:
+            log.exception("%s: %s failed", name, key)
+            queue.add_rate_limited(key)
+        finally:
+            queue.done(key)

@@ -12,20 +12,17 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 
+from kubenet.api import podutil
+from kubenet.api.cron import CronError, parse_schedule
 from kubenet.api.errors import APIError
-from kubenet.api.meta import controller_ref, parse_time
+from kubenet.api.meta import controller_ref, format_time, parse_time
 from kubenet.client.base import Client
-from kubenet.controllers import podutil
+from kubenet.client.informer import CONTROLLER_UID
 from kubenet.controllers.base import Controller, Informers
-from kubenet.controllers.cronschedule import ScheduleError, parse_schedule
 from kubenet.controllers.job import job_condition
 
 SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 MAX_MISSED = 100
-
-
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def job_name_for(cronjob_name: str, scheduled: dt.datetime) -> str:
@@ -47,7 +44,7 @@ class CronJobController(Controller):
         super().__init__(client, informers)
         self.clock = clock
         self.cronjobs = informers.get("cronjobs.batch")
-        self.jobs = informers.get("jobs.batch")
+        self.jobs = informers.get("jobs.batch", CONTROLLER_UID)
         self.cronjobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
         self.jobs.add_handlers(self._job_changed, lambda old, new: self._job_changed(new), self._job_changed)
 
@@ -56,7 +53,7 @@ class CronJobController(Controller):
 
     def _owned_jobs(self, cj: dict) -> list[dict]:
         ns = cj["metadata"]["namespace"]
-        return [j for j in self.jobs.list() if j["metadata"].get("namespace") == ns and podutil.owned_by(j, cj)]
+        return [j for j in self.jobs.by_index(CONTROLLER_UID, cj["metadata"]["uid"]) if j["metadata"].get("namespace") == ns]
 
     async def reconcile(self, key: str) -> None:
         cj = self.cronjobs.get(key)
@@ -102,7 +99,7 @@ class CronJobController(Controller):
                 done = parse_time((job.get("status") or {}).get("completionTime"))
                 last = parse_time(status.get("lastSuccessfulTime"))
                 if done and (last is None or done > last):
-                    status["lastSuccessfulTime"] = _fmt(done)
+                    status["lastSuccessfulTime"] = format_time(done)
             if condition is None and job["metadata"]["uid"] not in known and not podutil.is_terminating(job):
                 active.append(self._ref(job))  # a Job of ours we had not listed yet
         status["active"] = active
@@ -142,7 +139,7 @@ class CronJobController(Controller):
         spec = cj["spec"]
         try:
             schedule = parse_schedule(spec["schedule"], spec.get("timeZone"))
-        except ScheduleError as exc:
+        except CronError as exc:
             reason = "UnknownTimeZone" if "time zone" in str(exc) else "UnparseableSchedule"
             events.append(("Warning", reason, f"unparseable schedule: {spec['schedule']!r} : {exc}"))
             return None
@@ -167,7 +164,7 @@ class CronJobController(Controller):
                            ("too many missed start times. Set or decrease .spec.startingDeadlineSeconds or "
                             "check clock skew")))
         if deadline is not None and scheduled + dt.timedelta(seconds=deadline) < now:
-            events.append(("Warning", "MissSchedule", f"Missed scheduled time to start a job: {_fmt(scheduled)}"))
+            events.append(("Warning", "MissSchedule", f"Missed scheduled time to start a job: {format_time(scheduled)}"))
             return wait
         name = job_name_for(cj["metadata"]["name"], scheduled)
         if any(ref.get("name") == name for ref in status.get("active") or []) or \
@@ -188,7 +185,7 @@ class CronJobController(Controller):
         if job is not None:
             events.append(("Normal", "SuccessfulCreate", f"Created job {name}"))
             status.setdefault("active", []).append(self._ref(job))
-        status["lastScheduleTime"] = _fmt(scheduled)
+        status["lastScheduleTime"] = format_time(scheduled)
         return wait
 
     async def _create_job(self, cj: dict, name: str, scheduled: dt.datetime, tz: dt.tzinfo) -> dict | None:

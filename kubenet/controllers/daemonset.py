@@ -12,18 +12,18 @@ from __future__ import annotations
 import copy
 import math
 
-from kubenet.api.errors import APIError
-from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api import podutil
+from kubenet.api.meta import controller_ref
+from kubenet.api.scheduling import pod_matches_node, untolerated_taints
 from kubenet.api.selectors import selector_matches
 from kubenet.client.base import Client, object_key, split_key
-from kubenet.controllers import podutil
+from kubenet.client.informer import NAMESPACE
+from kubenet.controllers import history
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.endpointslice import NamespaceIndex
-from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
+from kubenet.controllers.expectations import DAEMONSET_BURST_REPLICAS, Expectations, slow_start_batch
 
 REVISION_LABEL = "controller-revision-hash"
-HASH_LABEL = "controller.kubernetes.io/hash"
 
 # util.AddOrUpdateDaemonPodTolerations: daemons keep running through node trouble.
 DAEMON_TOLERATIONS = [
@@ -63,13 +63,13 @@ def target_node(pod: dict) -> str | None:
 
 def node_should_run(pod_spec: dict, node: dict) -> tuple[bool, bool]:
     """(should run a new daemon Pod, may keep an existing one) — NodeShouldRunDaemonPod."""
-    if not podutil.pod_matches_node(pod_spec, node):
+    if not pod_matches_node(pod_spec, node):
         return False, False
     taints = (node.get("spec") or {}).get("taints") or []
     tolerations = daemon_tolerations(pod_spec)
-    if podutil.untolerated_taint(tolerations, taints, ("NoExecute",)):
+    if untolerated_taints(tolerations, taints, ("NoExecute",)):
         return False, False
-    return podutil.untolerated_taint(tolerations, taints, ("NoSchedule",)) is None, True
+    return not untolerated_taints(tolerations, taints, ("NoSchedule",)), True
 
 
 def selects(ds: dict, labels: dict | None) -> bool:
@@ -92,10 +92,9 @@ class DaemonSetController(Controller):
         self.pods = informers.get("pods")
         self.nodes = informers.get("nodes")
         self.revisions = informers.get("controllerrevisions.apps")
-        self.pod_index = NamespaceIndex()
         self.expectations = Expectations()
         self.sets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._set_deleted)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.sets, "DaemonSet", selects, self.expectations)
         self.nodes.add_handlers(self._node_changed, lambda old, new: self._node_updated(old, new),
                                 self._node_changed)
         self.revisions.add_handlers(lambda rev: self.enqueue_adopters(rev, self.sets, selects), None,
@@ -103,31 +102,6 @@ class DaemonSetController(Controller):
 
     def _set_deleted(self, ds: dict) -> None:
         self.expectations.forget(object_key(ds))
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        key = owner_key_of(pod, "DaemonSet")
-        if key:
-            self.expectations.creation_observed(key)
-        self.enqueue_owner(pod, "DaemonSet")
-        self.enqueue_adopters(pod, self.sets, selects)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        key = owner_key_of(new, "DaemonSet")
-        if key and podutil.is_terminating(new):
-            self.expectations.deletion_observed(key, new["metadata"]["uid"])
-        if controller_of(old) != controller_of(new):
-            self.enqueue_owner(old, "DaemonSet")
-        self.enqueue_owner(new, "DaemonSet")
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
-            self.enqueue_adopters(new, self.sets, selects)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        key = owner_key_of(pod, "DaemonSet")
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-        self.enqueue_owner(pod, "DaemonSet")
 
     def _node_changed(self, node: dict) -> None:
         for ds in self.sets.list():
@@ -144,34 +118,11 @@ class DaemonSetController(Controller):
                                     lambda obj: selects(ds, obj["metadata"].get("labels")))
 
     async def _ensure_revision(self, ds: dict) -> str | None:
-        template = ds["spec"]["template"]
-        collisions = (ds.get("status") or {}).get("collisionCount") or 0
-        hash_ = podutil.template_hash(template, collisions)
-        name = f"{ds['metadata']['name']}-{hash_}"
-        ns = ds["metadata"]["namespace"]
+        """The hash of the current template's revision (None after a collision: try again)."""
         owned = await self._manager(ds).claim(  # ClaimControllerRevisions: orphaned history is adopted back
-            "controllerrevisions.apps", [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns])
-        existing = self.revisions.get(f"{ns}/{name}")
-        if existing is not None:
-            if podutil.revision_template(existing) == template:
-                return hash_
-            status = copy.deepcopy(ds.get("status") or {})
-            status["collisionCount"] = collisions + 1
-            await self.client.update("daemonsets.apps", {**ds, "status": status}, subresource="status")
-            return None
-        labels = dict((ds["spec"].get("selector") or {}).get("matchLabels") or {})
-        labels[HASH_LABEL] = hash_
-        revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
-                    "metadata": {"name": name, "namespace": ns, "labels": labels,
-                                 "ownerReferences": [controller_ref(ds)]},
-                    "data": podutil.revision_data(template),
-                    "revision": max((r.get("revision", 0) for r in owned), default=0) + 1}
-        try:
-            await self.client.create("controllerrevisions.apps", revision)
-        except APIError as exc:
-            if exc.code != 409:
-                raise
-        return hash_
+            "controllerrevisions.apps", self.revisions.by_index(NAMESPACE, ds["metadata"]["namespace"]))
+        revision = await history.ensure_revision(self.client, ds, "daemonsets.apps", owned)
+        return None if revision is None else revision["metadata"]["name"][len(ds["metadata"]["name"]) + 1:]
 
     def _new_pod(self, ds: dict, node_name: str, hash_: str) -> dict:
         template = copy.deepcopy(ds["spec"]["template"])
@@ -190,30 +141,14 @@ class DaemonSetController(Controller):
                 "spec": spec}
 
     async def _create_pod(self, ds: dict, node_name: str, hash_: str) -> None:
-        try:
-            pod = await self.client.create("pods", self._new_pod(ds, node_name, hash_))
-        except APIError as exc:
-            await self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            raise
-        await self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        await self.create_pod(ds, self._new_pod(ds, node_name, hash_))
 
     async def _delete_pods(self, key: str, ds: dict, pods: list[dict]) -> None:
         """Delete (at most a burst of) Pods, expecting each deletion until the informer shows it."""
         pods = pods[:DAEMONSET_BURST_REPLICAS]
         self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in pods])
         for pod in pods:
-            await self._delete_pod(key, ds, pod)
-
-    async def _delete_pod(self, key: str, ds: dict, pod: dict) -> None:
-        try:
-            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-        except APIError as exc:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-            if exc.code == 404:
-                return
-            await self.recorder.event(ds, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
-            raise
-        await self.recorder.event(ds, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+            await self.delete_pod(ds, pod, self.expectations, key)
 
     async def reconcile(self, key: str) -> None:
         ds = self.sets.get(key)
@@ -223,8 +158,7 @@ class DaemonSetController(Controller):
         if hash_ is None:
             return
         namespace, _ = split_key(key)
-        candidates = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace or ""))
-                      if p is not None]
+        candidates = self.pods.by_index(NAMESPACE, namespace or "")
         by_node: dict[str, list[dict]] = {}
         for pod in await self._manager(ds).claim("pods", candidates):  # getDaemonPods: adopt and release
             by_node.setdefault(target_node(pod) or "", []).append(pod)

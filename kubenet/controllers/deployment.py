@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import logging
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
-from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.meta import controller_of, controller_ref, is_controlled_by
 from kubenet.api.selectors import selector_matches
+from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
 from kubenet.controllers import deployment_util as du
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
@@ -34,7 +36,7 @@ class DeploymentController(Controller):
         super().__init__(client, informers)
         self.deployments = informers.get(RESOURCE)
         self.replicasets = informers.get(RS_RESOURCE)
-        self.pods = informers.get("pods")
+        self.pods = informers.get("pods", CONTROLLER_UID)
         self.deployments.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.replicasets.add_handlers(self._on_rs, self._on_rs_update, self._on_rs)
         self.pods.add_handlers(None, None, self._on_pod_delete)
@@ -91,8 +93,7 @@ class DeploymentController(Controller):
         ns = d["metadata"]["namespace"]
         manager = ControllerRefManager(self.client, d, RESOURCE,
                                        lambda rs: _selects(d, rs["metadata"].get("labels")))
-        claimed = await manager.claim(RS_RESOURCE, [rs for rs in self.replicasets.list()
-                                                    if rs["metadata"].get("namespace") == ns])
+        claimed = await manager.claim(RS_RESOURCE, self.replicasets.by_index(NAMESPACE, ns))
         return [copy.deepcopy(rs) for rs in claimed]  # the sync edits them; never the cached objects
 
     # --- new and old ReplicaSets, revisions ----------------------------------------------------------------
@@ -150,7 +151,7 @@ class DeploymentController(Controller):
             if exc.code == 409 and exc.reason == "AlreadyExists":
                 found = self.replicasets.get(f"{ns}/{new_rs['metadata']['name']}") or \
                     await self.client.get(RS_RESOURCE, new_rs["metadata"]["name"], ns)
-                if du.owned_by(found, d) and du.equal_ignore_hash(found["spec"]["template"], d["spec"]["template"]):
+                if is_controlled_by(found, d) and du.equal_ignore_hash(found["spec"]["template"], d["spec"]["template"]):
                     created, already_exists = found, True
                 else:
                     # A hash collision: a different template already has this name; hash again next time.
@@ -347,10 +348,7 @@ class DeploymentController(Controller):
     def _old_pods_running(self, new_rs: dict | None, old_rss: list[dict]) -> bool:
         if du.status_sum(old_rss, "replicas") > 0:
             return True
-        old_uids = {rs["metadata"]["uid"] for rs in old_rss}
-        return any((controller_of(p) or {}).get("uid") in old_uids and
-                   (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-                   for p in self.pods.list())
+        return any(not podutil.is_terminal(p) for rs in old_rss for p in self.pods.by_index(CONTROLLER_UID, rs["metadata"]["uid"]))
 
     # --- status -----------------------------------------------------------------------------------------
     async def _check_paused_conditions(self, d: dict) -> None:

@@ -10,7 +10,7 @@ import math
 import struct
 import time
 
-from kubenet.api.meta import controller_of, now_rfc3339, parse_time, without_nulls
+from kubenet.api.meta import now_rfc3339, parse_time, without_nulls
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -361,8 +361,3 @@ def rollout_status(all_rss: list[dict], new_rs: dict | None, d: dict) -> dict:
     else:
         remove_condition(status, "ReplicaFailure")
     return status
-
-
-def owned_by(obj: dict, owner: dict) -> bool:
-    ref = controller_of(obj)
-    return bool(ref) and ref.get("uid") == owner["metadata"].get("uid")

@@ -11,13 +11,18 @@ from __future__ import annotations
 import copy
 import json
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
 from kubenet.api.meta import now_rfc3339
-from kubenet.api.selectors import matches
 from kubenet.client.base import Client, split_key
-from kubenet.controllers import podutil
 from kubenet.controllers.base import Controller, Informers
-from kubenet.controllers.endpointslice import HEADLESS_LABEL, TRIGGER_TIME, NamespaceIndex, pod_ipv4, service_selector
+from kubenet.controllers.endpointslice import (
+    HEADLESS_LABEL,
+    TRIGGER_TIME,
+    endpoint_pods,
+    service_selector,
+    watch_pods_for_services,
+)
 
 SKIP_MIRROR_LABEL = "endpointslice.kubernetes.io/skip-mirror"
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
@@ -33,43 +38,10 @@ class EndpointsController(Controller):
         self.services = informers.get("services")
         self.pods = informers.get("pods")
         self.endpoints = informers.get("endpoints")
-        self.service_index = NamespaceIndex()
-        self.pod_index = NamespaceIndex()
-        self.services.add_handlers(self._service_added, lambda old, new: self._service_added(new),
-                                   self._service_deleted)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
+        watch_pods_for_services(self, self.pods, self.services)
         # A user (or anyone) editing or deleting our Endpoints gets it put back.
         self.endpoints.add_handlers(None, lambda old, new: self.enqueue(new), self.enqueue)
-
-    def _service_added(self, svc: dict) -> None:
-        self.service_index.add(svc)
-        self.enqueue(svc)
-
-    def _service_deleted(self, svc: dict) -> None:
-        self.service_index.remove(svc)
-        self.enqueue(svc)
-
-    def _enqueue_services_of(self, pod: dict) -> None:
-        labels = pod["metadata"].get("labels") or {}
-        for key in self.service_index.in_namespace(pod["metadata"].get("namespace") or ""):
-            svc = self.services.get(key)
-            if svc is not None and matches(service_selector(svc), labels):
-                self.queue.add(key)
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        self._enqueue_services_of(pod)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
-            return
-        self._enqueue_services_of(new)
-        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
-            self._enqueue_services_of(old)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        self._enqueue_services_of(pod)
 
     async def reconcile(self, key: str) -> None:
         namespace, name = split_key(key)
@@ -127,15 +99,7 @@ class EndpointsController(Controller):
         # port-set key → (ports, ready addresses, not-ready addresses)
         packed: dict[str, tuple[list, list, list]] = {}
         total = 0
-        for pod_key in sorted(self.pod_index.in_namespace(namespace)):
-            pod = self.pods.get(pod_key)
-            if pod is None or not matches(selector, pod["metadata"].get("labels") or {}):
-                continue
-            if not podutil.should_be_in_endpoints(pod, include_terminating=publish_not_ready):
-                continue
-            ip = pod_ipv4(pod)
-            if ip is None:
-                continue
+        for pod, ip in endpoint_pods(self.pods, selector, namespace, include_terminating=publish_not_ready):
             address = self._address(svc, pod, ip)
             ready = publish_not_ready or podutil.is_pod_ready(pod)
             if not service_ports:

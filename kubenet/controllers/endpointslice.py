@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+from collections.abc import Iterator
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_ref, now_rfc3339
 from kubenet.api.selectors import label_selector_from_object, matches
 from kubenet.client.base import Client, object_key, split_key
-from kubenet.controllers import podutil
+from kubenet.client.informer import NAMESPACE, Informer
 from kubenet.controllers.base import Controller, Informers
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -48,22 +50,55 @@ def pod_ipv4(pod: dict) -> str | None:
     return None
 
 
-class NamespaceIndex:
-    """namespace → keys of one informer's objects, so a Pod event looks only at its own namespace."""
+def endpoint_pods(pods: Informer, selector, namespace: str, include_terminating: bool) -> Iterator[tuple[dict, str]]:
+    """The Pods of the namespace a Service's selector selects that belong in its endpoints (endpointutil
+    ShouldPodBeInEndpoints), each with its IPv4 address; the Endpoints and EndpointSlice controllers read the
+    same set, the first leaving terminating Pods out unless the Service publishes not-ready addresses."""
+    for pod in pods.by_index(NAMESPACE, namespace):
+        if not matches(selector, pod["metadata"].get("labels") or {}):
+            continue
+        if not podutil.should_be_in_endpoints(pod, include_terminating=include_terminating):
+            continue
+        ip = pod_ipv4(pod)
+        if ip is not None:
+            yield pod, ip
 
-    def __init__(self) -> None:
-        self.keys: dict[str, set[str]] = {}
 
-    def add(self, obj: dict) -> None:
-        self.keys.setdefault(obj["metadata"].get("namespace") or "", set()).add(object_key(obj))
+def watch_pods_for_services(controller: Controller, pods: Informer, services: Informer) -> None:
+    """The Pod handlers of the Endpoints and EndpointSlice controllers (addPod / updatePod / deletePod with
+    endpointsutil.GetServicesToUpdateOnPodChange): a Pod event goes to the Services of its namespace that select
+    it, an update also to those that selected it before its labels changed; a resync (same resourceVersion)
+    goes nowhere."""
+    def selecting(pod: dict) -> set[str]:
+        labels = pod["metadata"].get("labels") or {}
+        return {object_key(svc) for svc in services.by_index(NAMESPACE, pod["metadata"].get("namespace") or "")
+                if matches(service_selector(svc), labels)}
 
-    def remove(self, obj: dict) -> None:
-        keys = self.keys.get(obj["metadata"].get("namespace") or "")
-        if keys is not None:
-            keys.discard(object_key(obj))
+    def changed(pod: dict) -> None:
+        for key in selecting(pod):
+            controller.queue.add(key)
 
-    def in_namespace(self, namespace: str) -> set[str]:
-        return self.keys.get(namespace, set())
+    def updated(old: dict, new: dict) -> None:
+        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
+            return
+        keys = selecting(new)
+        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
+            keys |= selecting(old)  # a Pod that left a Service must leave its endpoints
+        for key in keys:
+            controller.queue.add(key)
+
+    pods.add_handlers(changed, updated, changed)
+
+
+SERVICE_INDEX = "service"
+
+
+def slice_service_index(eps: dict) -> list[str]:
+    """A slice this controller manages, under its Service's key (from the kubernetes.io/service-name label)."""
+    labels = eps["metadata"].get("labels") or {}
+    if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
+        return []
+    return [f"{eps['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"]
 
 
 class EndpointSliceController(Controller):
@@ -77,16 +112,14 @@ class EndpointSliceController(Controller):
         self.pods = informers.get("pods")
         self.slices = informers.get("endpointslices.discovery.k8s.io")
         self.nodes = informers.get("nodes")
-        self.service_index = NamespaceIndex()
-        self.pod_index = NamespaceIndex()
-        self.slice_index: dict[str, set[str]] = {}  # service key → slice keys
+        self.slices.add_indexers({SERVICE_INDEX: slice_service_index})
         # Writes the informer has not shown us yet (service key → {slice key: resourceVersion or None if
         # deleted}); reconciling before they arrive would create duplicate slices (endpointSliceTracker).
         self.expected: dict[str, dict[str, int | None]] = {}
         self.services.add_handlers(self._service_added, lambda old, new: self._service_added(new),
                                    self._service_deleted)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
-        self.slices.add_handlers(self._slice_changed, lambda old, new: self._slice_changed(new), self._slice_deleted)
+        watch_pods_for_services(self, self.pods, self.services)
+        self.slices.add_handlers(self._slice_changed, lambda old, new: self._slice_changed(new), self._slice_changed)
         self.nodes.add_handlers(None, self._node_updated, None)
 
     @property
@@ -95,62 +128,16 @@ class EndpointSliceController(Controller):
 
     # --- handlers: only turn objects into Service keys ------------------------------------------------------
     def _service_added(self, svc: dict) -> None:
-        self.service_index.add(svc)
         self.enqueue(svc)
 
     def _service_deleted(self, svc: dict) -> None:
-        self.service_index.remove(svc)
         self.expected.pop(object_key(svc), None)
         self.enqueue(svc)
 
-    def _services_selecting(self, pod: dict) -> set[str]:
-        ns = pod["metadata"].get("namespace") or ""
-        labels = pod["metadata"].get("labels") or {}
-        out = set()
-        for key in self.service_index.in_namespace(ns):
-            svc = self.services.get(key)
-            if svc is not None and matches(service_selector(svc), labels):
-                out.add(key)
-        return out
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        for key in self._services_selecting(pod):
-            self.queue.add(key)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        if old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion"):
-            return  # a resync, nothing changed
-        keys = self._services_selecting(new)
-        if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
-            keys |= self._services_selecting(old)  # a Pod that left a Service must leave its slices
-        for key in keys:
-            self.queue.add(key)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        for key in self._services_selecting(pod):
-            self.queue.add(key)
-
-    def _slice_service_key(self, eps: dict) -> str | None:
-        labels = eps["metadata"].get("labels") or {}
-        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
-            return None
-        return f"{eps['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"
-
     def _slice_changed(self, eps: dict) -> None:
-        key = self._slice_service_key(eps)
-        for keys in self.slice_index.values():
-            keys.discard(object_key(eps))  # labels may have moved it
-        if key:
-            self.slice_index.setdefault(key, set()).add(object_key(eps))
+        """A slice of ours changed or went (someone deleted it: put it back): its Service resyncs."""
+        for key in slice_service_index(eps):
             self.queue.add(key)
-
-    def _slice_deleted(self, eps: dict) -> None:
-        key = self._slice_service_key(eps)
-        if key:
-            self.slice_index.get(key, set()).discard(object_key(eps))
-            self.queue.add(key)  # someone deleted our slice: put it back
 
     def _node_updated(self, old: dict, new: dict) -> None:
         old_zone = (old["metadata"].get("labels") or {}).get(ZONE_LABEL)
@@ -190,8 +177,7 @@ class EndpointSliceController(Controller):
             return
         namespace, _ = split_key(key)
         desired = self._desired_endpoints(svc, selector, namespace or "")
-        existing = [self.slices.get(k) for k in sorted(self.slice_index.get(key, set()))]
-        existing = [s for s in existing if s is not None and s.get("addressType") == "IPv4"
+        existing = [s for s in self.slices.by_index(SERVICE_INDEX, key) if s.get("addressType") == "IPv4"
                     and not podutil.is_terminating(s)]
         await self._reconcile_slices(key, svc, desired, existing)
 
@@ -199,15 +185,7 @@ class EndpointSliceController(Controller):
         """port-set key → (ports, {address: endpoint}) for every Pod the Service selects."""
         publish_not_ready = bool(svc["spec"].get("publishNotReadyAddresses"))
         groups: dict[str, tuple[list, dict]] = {}
-        for pod_key in sorted(self.pod_index.in_namespace(namespace)):
-            pod = self.pods.get(pod_key)
-            if pod is None or not matches(selector, pod["metadata"].get("labels") or {}):
-                continue
-            if not podutil.should_be_in_endpoints(pod, include_terminating=True):
-                continue
-            ip = pod_ipv4(pod)
-            if ip is None:
-                continue
+        for pod, ip in endpoint_pods(self.pods, selector, namespace, include_terminating=True):
             ports = []
             for sp in svc["spec"].get("ports") or []:
                 number = podutil.find_port(pod, sp)

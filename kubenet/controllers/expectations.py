@@ -55,11 +55,13 @@ async def slow_start_batch(items: Sequence[T], call: Callable[[T], Awaitable[obj
     return successes, None
 
 
-def owner_key_of(pod: dict, owner_kind: str) -> str | None:
-    """`ns/name` of the Pod's controller when it is of this kind."""
-    ref = controller_of(pod)
+def owner_key_of(obj: dict, owner_kind: str) -> str | None:
+    """The work-queue key (`ns/name`, or `name` for a cluster-scoped object) of the object's controller when it
+    is of this kind: owner references never cross namespaces."""
+    ref = controller_of(obj)
     if ref and ref.get("kind") == owner_kind:
-        return f"{pod['metadata'].get('namespace')}/{ref['name']}"
+        ns = obj["metadata"].get("namespace")
+        return f"{ns}/{ref['name']}" if ns else ref["name"]
     return None
 
 

@@ -181,15 +181,6 @@ class GarbageCollector(Controller):
             if exc.code != 404:
                 raise
 
-    async def _remove_finalizer(self, resource: str, obj: dict, finalizer: str) -> None:
-        obj = copy.deepcopy(obj)
-        obj["metadata"]["finalizers"] = [f for f in obj["metadata"].get("finalizers") or [] if f != finalizer]
-        try:
-            await self.client.update(resource, obj, obj["metadata"].get("namespace"))
-        except APIError as exc:
-            if exc.code != 404:
-                raise
-
     def _dependent_objects(self, uid: str) -> list[tuple[str, str, dict]]:
         out = []
         for dep_key in sorted(self._dependents.get(uid, ())):
@@ -202,7 +193,7 @@ class GarbageCollector(Controller):
         uid = owner["metadata"]["uid"]
         for _, dep_resource, dep in self._dependent_objects(uid):
             await self._update_refs(dep_resource, dep, lambda r: r.get("uid") != uid)
-        await self._remove_finalizer(resource, owner, ORPHAN)
+        await self.remove_finalizer(resource, owner, ORPHAN)
 
     async def _delete_dependents_first(self, resource: str, owner: dict) -> None:
         uid = owner["metadata"]["uid"]
@@ -214,7 +205,7 @@ class GarbageCollector(Controller):
             if not dep["metadata"].get("deletionTimestamp"):
                 self.queue.add(dep_key)  # its reconcile sees this owner waiting and deletes it
         if not blocking:
-            await self._remove_finalizer(resource, owner, FOREGROUND)
+            await self.remove_finalizer(resource, owner, FOREGROUND)
 
 
 CONTROLLER = GarbageCollector

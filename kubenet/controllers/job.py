@@ -13,14 +13,14 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
-from kubenet.api.meta import controller_of, controller_ref, parse_time
+from kubenet.api.meta import controller_of, controller_ref, format_time, parse_time, set_condition
 from kubenet.api.selectors import selector_matches
 from kubenet.client.base import Client, object_key, split_key
-from kubenet.controllers import podutil
+from kubenet.client.informer import NAMESPACE
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.endpointslice import NamespaceIndex
 from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
@@ -30,10 +30,6 @@ UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 MSG_COMPLETIONS = "Reached expected number of succeeded pods"
 MSG_BACKOFF = "Job has reached the specified backoff limit"
 MSG_DEADLINE = "Job was active longer than specified deadline"
-
-
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def job_condition(job: dict, ctype: str) -> dict | None:
@@ -89,39 +85,13 @@ class JobController(Controller):
         self.clock = clock
         self.jobs = informers.get("jobs.batch")
         self.pods = informers.get("pods")
-        self.pod_index = NamespaceIndex()
         self.expectations = Expectations()
         self.jobs.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._job_deleted)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.jobs, "Job", selects, self.expectations)
 
     def _job_deleted(self, job: dict) -> None:
         self.expectations.forget(object_key(job))
         self.enqueue(job)  # its Pods' tracking finalizers go (cleanupPodFinalizers upstream)
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        key = owner_key_of(pod, "Job")
-        if key:
-            self.expectations.creation_observed(key)
-        self.enqueue_owner(pod, "Job")
-        self.enqueue_adopters(pod, self.jobs, selects)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        key = owner_key_of(new, "Job")
-        if key and podutil.is_terminating(new):
-            self.expectations.deletion_observed(key, new["metadata"]["uid"])
-        if controller_of(old) != controller_of(new):
-            self.enqueue_owner(old, "Job")
-        self.enqueue_owner(new, "Job")
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
-            self.enqueue_adopters(new, self.jobs, selects)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        key = owner_key_of(pod, "Job")
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-        self.enqueue_owner(pod, "Job")
 
     # --- reconcile -----------------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> None:
@@ -132,8 +102,7 @@ class JobController(Controller):
             return
         if podutil.is_terminating(job):
             return
-        pods = await self._claim_pods(job, [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(
-            namespace or "")) if p is not None])
+        pods = await self._claim_pods(job, self.pods.by_index(NAMESPACE, namespace or ""))
         if is_finished(job):
             await self._remove_finalizers([p for p in pods if TRACKING_FINALIZER in
                                            (p["metadata"].get("finalizers") or [])])
@@ -149,8 +118,8 @@ class JobController(Controller):
         loses the tracking finalizer, else nothing ever removes it and a deleted Pod stays Terminating forever.
         A Pod event of that Job, or of a Pod released from it, enqueues its key."""
         orphans = []
-        for pod in (self.pods.get(k) for k in self.pod_index.in_namespace(namespace)):
-            if pod is None or TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+        for pod in self.pods.by_index(NAMESPACE, namespace):
+            if TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
                 continue
             owner = owner_key_of(pod, "Job")
             if owner == key or (controller_of(pod) is None and owner is None):
@@ -203,14 +172,7 @@ class JobController(Controller):
 
     async def _remove_finalizers(self, pods: list[dict]) -> None:
         for pod in pods:
-            fresh = copy.deepcopy(pod)
-            fresh["metadata"]["finalizers"] = [f for f in fresh["metadata"].get("finalizers") or []
-                                               if f != TRACKING_FINALIZER]
-            try:
-                await self.client.update("pods", fresh)
-            except APIError as exc:
-                if exc.code != 404:
-                    raise
+            await self.remove_finalizer("pods", pod, TRACKING_FINALIZER)
 
     async def _sync(self, key: str, job: dict, pods: list[dict]) -> None:
         spec, now = job["spec"], self.clock()
@@ -222,15 +184,18 @@ class JobController(Controller):
         suspended = bool(spec.get("suspend"))
         events: list[tuple[str, str, str]] = []
 
+        def condition(ctype: str, state: str, reason: str, message: str) -> bool:
+            return set_condition(conditions, ctype, state, reason, message, format_time(now), probe_time=True)
+
         if suspended:
-            if self._set_condition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", now):
+            if condition("Suspended", "True", "JobSuspended", "Job suspended"):
                 events.append(("Normal", "Suspended", "Job suspended"))
         elif job_condition(job, "Suspended"):
-            self._set_condition(conditions, "Suspended", "False", "JobResumed", "Job resumed", now)
+            condition("Suspended", "False", "JobResumed", "Job resumed")
             events.append(("Normal", "Resumed", "Job resumed"))
-            status["startTime"] = _fmt(now)  # activeDeadlineSeconds counts from the resume
+            status["startTime"] = format_time(now)  # activeDeadlineSeconds counts from the resume
         if not suspended and not status.get("startTime"):
-            status["startTime"] = _fmt(now)
+            status["startTime"] = format_time(now)
 
         succeeded, failed = status.get("succeeded", 0), status.get("failed", 0)
         completions = spec.get("completions")
@@ -264,17 +229,16 @@ class JobController(Controller):
         if failure or success or job_condition(job, "SuccessCriteriaMet"):
             to_delete = active  # the Job is decided: stop what still runs
             if failure:
-                self._set_condition(conditions, "FailureTarget", "True", failure[0], failure[1], now)
+                condition("FailureTarget", "True", failure[0], failure[1])
             else:
-                self._set_condition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached",
-                                    MSG_COMPLETIONS, now)
+                condition("SuccessCriteriaMet", "True", "CompletionsReached", MSG_COMPLETIONS)
             if not active and not terminating:
                 if failure:
-                    self._set_condition(conditions, "Failed", "True", failure[0], failure[1], now)
+                    condition("Failed", "True", failure[0], failure[1])
                     events.append(("Warning", failure[0], failure[1]))
                 else:
-                    self._set_condition(conditions, "Complete", "True", "CompletionsReached", MSG_COMPLETIONS, now)
-                    status["completionTime"] = _fmt(now)
+                    condition("Complete", "True", "CompletionsReached", MSG_COMPLETIONS)
+                    status["completionTime"] = format_time(now)
                     events.append(("Normal", "Completed", "Job completed"))
         elif suspended:
             to_delete = active
@@ -300,7 +264,7 @@ class JobController(Controller):
         if to_delete:
             self.expectations.expect_deletions(key, [p["metadata"]["uid"] for p in to_delete])
         for pod in to_delete:
-            await self._delete_pod(key, job, pod)
+            await self.delete_pod(job, pod, self.expectations, key)
         self.expectations.expect_creations(key, len(to_create))
         created, create_error = await slow_start_batch(to_create, lambda index: self._create_pod(job, index))
         self.expectations.creation_observed(key, len(to_create) - created)
@@ -323,21 +287,6 @@ class JobController(Controller):
             await self.recorder.event(job, type_, reason, message)
         if create_error is not None:
             raise create_error  # retried with back-off, after the status above counts what was made
-
-    @staticmethod
-    def _set_condition(conditions: list[dict], ctype: str, status: str, reason: str, message: str,
-                       now: dt.datetime) -> bool:
-        for c in conditions:
-            if c.get("type") == ctype:
-                if (c.get("status"), c.get("reason"), c.get("message")) == (status, reason, message):
-                    return False
-                if c.get("status") != status:
-                    c["lastTransitionTime"] = _fmt(now)
-                c.update({"status": status, "reason": reason, "message": message, "lastProbeTime": _fmt(now)})
-                return True
-        conditions.append({"type": ctype, "status": status, "lastProbeTime": _fmt(now),
-                           "lastTransitionTime": _fmt(now), "reason": reason, "message": message})
-        return True
 
     def _new_pod(self, job: dict, index: int | None) -> dict:
         template = copy.deepcopy(job["spec"]["template"])
@@ -367,22 +316,7 @@ class JobController(Controller):
                 "spec": spec}
 
     async def _create_pod(self, job: dict, index: int | None) -> None:
-        try:
-            pod = await self.client.create("pods", self._new_pod(job, index))
-        except APIError as exc:
-            await self.recorder.event(job, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            raise
-        await self.recorder.event(job, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
-
-    async def _delete_pod(self, key: str, job: dict, pod: dict) -> None:
-        try:
-            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-        except APIError as exc:
-            self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-            if exc.code != 404:
-                raise
-            return
-        await self.recorder.event(job, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+        await self.create_pod(job, self._new_pod(job, index))
 
     async def _ttl(self, key: str, job: dict) -> None:
         """ttlSecondsAfterFinished (the TTL-after-finished controller's job): delete the Job and its Pods."""

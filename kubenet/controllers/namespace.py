@@ -12,7 +12,7 @@ import logging
 
 from kubenet.api.errors import APIError
 from kubenet.api.kinds import STORED
-from kubenet.api.meta import now_rfc3339
+from kubenet.api.meta import set_condition
 from kubenet.controllers.base import Controller, Informers
 
 log = logging.getLogger(__name__)
@@ -113,16 +113,7 @@ class NamespaceController(Controller):
         conditions = status.setdefault("conditions", [])
         changed = False
         for ctype, (state, reason, message) in wanted.items():
-            current = next((c for c in conditions if c.get("type") == ctype), None)
-            if current is None:
-                conditions.append({"type": ctype, "status": state, "lastTransitionTime": now_rfc3339(),
-                                   "reason": reason, "message": message})
-                changed = True
-            elif (current.get("status"), current.get("reason"), current.get("message")) != (state, reason, message):
-                if current.get("status") != state:
-                    current["lastTransitionTime"] = now_rfc3339()
-                current.update({"status": state, "reason": reason, "message": message})
-                changed = True
+            changed = set_condition(conditions, ctype, state, reason, message) or changed
         if not changed:
             return ns
         try:

@@ -15,10 +15,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
-from kubenet.api.meta import parse_time
+from kubenet.api.meta import format_time, get_condition, parse_time
+from kubenet.api.scheduling import tolerates, untolerated_taints
 from kubenet.client.base import Client
-from kubenet.controllers import podutil
+from kubenet.client.informer import NODE_NAME
 from kubenet.controllers.base import Controller, Informers
 
 LEASE_NAMESPACE = "kube-node-lease"
@@ -35,17 +37,13 @@ MANAGED_TAINTS = set(CONDITION_TAINTS.values()) | {UNSCHEDULABLE}
 KUBELET_CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
 
 
-def _fmt(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def desired_taints(node: dict) -> set[tuple[str, str]]:
     out = set()
     for c in (node.get("status") or {}).get("conditions") or []:
         key = CONDITION_TAINTS.get((c.get("type"), c.get("status")))
         if key:
             out.add((key, "NoSchedule"))
-    ready = podutil.node_condition(node, "Ready")
+    ready = get_condition(node, "Ready")
     if ready and ready.get("status") == "False":
         out.add((NOT_READY, "NoExecute"))
     elif ready and ready.get("status") == "Unknown":
@@ -68,13 +66,12 @@ class NodeLifecycleController(Controller):
         self.wall_clock = wall_clock
         self.nodes = informers.get("nodes")
         self.leases = informers.get("leases.coordination.k8s.io")
-        self.pods = informers.get("pods")
-        self.pods_by_node: dict[str, set[str]] = {}
+        self.pods = informers.get("pods", NODE_NAME)
         self.heartbeats: dict[str, tuple[tuple, float]] = {}  # node → (last heartbeat seen, when we saw it)
         self.known: set[str] = set()
         self.nodes.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.leases.add_handlers(self._lease_changed, lambda old, new: self._lease_changed(new), None)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.pods.add_handlers(self._pod_added, self._pod_updated, None)
 
     @property
     def component(self) -> str:
@@ -84,26 +81,13 @@ class NodeLifecycleController(Controller):
         if lease["metadata"].get("namespace") == LEASE_NAMESPACE:
             self.queue.add(lease["metadata"]["name"])
 
-    def _index_pod(self, pod: dict, add: bool) -> None:
-        node = (pod.get("spec") or {}).get("nodeName")
-        if not node:
-            return
-        keys = self.pods_by_node.setdefault(node, set())
-        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-        (keys.add if add else keys.discard)(key)
-
     def _pod_added(self, pod: dict) -> None:
-        self._index_pod(pod, True)
         if (pod.get("spec") or {}).get("nodeName"):
             self.queue.add(pod["spec"]["nodeName"])  # a Pod bound to a tainted node may need evicting
 
     def _pod_updated(self, old: dict, new: dict) -> None:
         if (old.get("spec") or {}).get("nodeName") != (new.get("spec") or {}).get("nodeName"):
-            self._index_pod(old, False)
             self._pod_added(new)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self._index_pod(pod, False)
 
     async def run(self) -> None:
         await self.informers.wait_synced()
@@ -148,7 +132,7 @@ class NodeLifecycleController(Controller):
     async def _check_health(self, node: dict) -> dict:
         name = node["metadata"]["name"]
         lease = self.leases.get(f"{LEASE_NAMESPACE}/{name}")
-        ready = podutil.node_condition(node, "Ready")
+        ready = get_condition(node, "Ready")
         heartbeat = ((lease or {}).get("spec", {}).get("renewTime"), (ready or {}).get("lastHeartbeatTime"))
         now = self.clock()
         seen = self.heartbeats.get(name)
@@ -166,7 +150,7 @@ class NodeLifecycleController(Controller):
         was_ready = ready is not None and ready.get("status") == "True"
         status = dict(node.get("status") or {})
         conditions = [dict(c) for c in status.get("conditions") or []]
-        stamp = _fmt(self.wall_clock())
+        stamp = format_time(self.wall_clock())
         for ctype in KUBELET_CONDITIONS:
             current = next((c for c in conditions if c.get("type") == ctype), None)
             if current is None:
@@ -185,12 +169,7 @@ class NodeLifecycleController(Controller):
         return node
 
     def _pods_on(self, node_name: str) -> list[dict]:
-        out = []
-        for key in sorted(self.pods_by_node.get(node_name, set())):
-            pod = self.pods.get(key)
-            if pod is not None and (pod.get("spec") or {}).get("nodeName") == node_name:
-                out.append(pod)
-        return out
+        return self.pods.by_index(NODE_NAME, node_name)
 
     async def _mark_pods_not_ready(self, node: dict) -> None:
         """MarkPodsNotReady: a node we cannot hear from cannot vouch for its Pods."""
@@ -201,7 +180,7 @@ class NodeLifecycleController(Controller):
             conditions = [dict(c) for c in status.get("conditions") or []]
             for c in conditions:
                 if c.get("type") == "Ready":
-                    c.update({"status": "False", "lastTransitionTime": _fmt(self.wall_clock())})
+                    c.update({"status": "False", "lastTransitionTime": format_time(self.wall_clock())})
             status["conditions"] = conditions
             try:
                 await self.client.update("pods", {**pod, "status": status}, subresource="status")
@@ -220,7 +199,7 @@ class NodeLifecycleController(Controller):
         for key, effect in sorted(want - have):
             taint = {"key": key, "effect": effect}
             if effect == "NoExecute":
-                taint["timeAdded"] = _fmt(self.wall_clock())
+                taint["timeAdded"] = format_time(self.wall_clock())
             added.append(taint)
         if len(kept) == len(taints) and not added:
             return node
@@ -242,10 +221,10 @@ class NodeLifecycleController(Controller):
             if podutil.is_terminating(pod):
                 continue
             tolerations = (pod.get("spec") or {}).get("tolerations") or []
-            if podutil.untolerated_taint(tolerations, no_execute, ("NoExecute",)) is None:
+            if not untolerated_taints(tolerations, no_execute, ("NoExecute",)):
                 # Tolerated: for how long? The shortest tolerationSeconds among the tolerations used.
                 seconds = [t["tolerationSeconds"] for t in tolerations if t.get("tolerationSeconds") is not None
-                           and any(podutil.tolerates(t, taint) for taint in no_execute)]
+                           and any(tolerates(t, taint) for taint in no_execute)]
                 if not seconds:
                     continue
                 due = added + dt.timedelta(seconds=max(0, min(seconds)))
@@ -264,7 +243,7 @@ class NodeLifecycleController(Controller):
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"]
         conditions.append({"type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
                            "message": "Taint manager: deleting due to NoExecute taint",
-                           "lastTransitionTime": _fmt(self.wall_clock())})
+                           "lastTransitionTime": format_time(self.wall_clock())})
         status["conditions"] = conditions
         try:
             await self.client.update("pods", {**pod, "status": status}, subresource="status")

@@ -16,14 +16,15 @@ import datetime as dt
 import logging
 import random
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
 from kubenet.api.meta import controller_of, controller_ref, now_rfc3339, parse_time
 from kubenet.api.selectors import selector_matches
 from kubenet.client.base import object_key
-from kubenet.controllers import podutil
-from kubenet.controllers.base import Controller, Informers
+from kubenet.client.informer import CONTROLLER_UID, NAMESPACE
+from kubenet.controllers.base import Controller, Informers, namespace_terminating
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, owner_key_of, slow_start_batch
+from kubenet.controllers.expectations import BURST_REPLICAS, Expectations, slow_start_batch
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,10 @@ class ReplicaSetController(Controller):
         super().__init__(client, informers)
         self.expectations = Expectations()
         # `replicasets` holds this controller's owners (ReplicationControllers in the subclass).
-        self.replicasets = informers.get(self.resource)
+        self.replicasets = informers.get(self.resource, CONTROLLER_UID)
         self.pods = informers.get("pods")
         self.replicasets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self._on_rs_delete)
-        self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+        self.watch_owned_pods(self.pods, self.replicasets, self.owner_kind, self.selects, self.expectations)
 
     # --- handlers: only keys go on the queue -----------------------------------------------------------
     def _on_rs_delete(self, rs: dict) -> None:
@@ -97,39 +98,6 @@ class ReplicaSetController(Controller):
         """Does the owner's selector select these labels? (a LabelSelector here; a map for RCs)"""
         return selector_matches(owner["spec"].get("selector"), labels)
 
-    def _owner_key(self, pod: dict) -> str | None:
-        return owner_key_of(pod, self.owner_kind)
-
-    def _on_pod_add(self, pod: dict) -> None:
-        if pod["metadata"].get("deletionTimestamp"):
-            self._on_pod_delete(pod)
-            return
-        key = self._owner_key(pod)
-        if key:
-            self.expectations.creation_observed(key)
-            self.queue.add(key)
-        else:
-            self.enqueue_adopters(pod, self.replicasets, self.selects)
-
-    def _on_pod_update(self, old: dict, new: dict) -> None:
-        if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
-            # A graceful delete: the Pod stops counting now, so the deletion is observed now.
-            self._on_pod_delete(new)
-            return
-        old_key, new_key = self._owner_key(old), self._owner_key(new)
-        if old_key and old_key != new_key:
-            self.queue.add(old_key)
-        if new_key:
-            self.queue.add(new_key)
-        elif not controller_of(new) and (old["metadata"].get("labels") != new["metadata"].get("labels") or old_key):
-            self.enqueue_adopters(new, self.replicasets, self.selects)
-
-    def _on_pod_delete(self, pod: dict) -> None:
-        key = self._owner_key(pod)
-        if key:
-            self.expectations.deletion_observed(key, pod["metadata"].get("uid"))
-            self.queue.add(key)
-
     # --- reconcile ---------------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> None:
         cached = self.replicasets.get(key)
@@ -139,7 +107,7 @@ class ReplicaSetController(Controller):
         rs = copy.deepcopy(cached)
         needs_sync = self.expectations.satisfied(key)
         ns = rs["metadata"]["namespace"]
-        in_ns = [p for p in self.pods.list() if p["metadata"].get("namespace") == ns]
+        in_ns = self.pods.by_index(NAMESPACE, ns)
         owned = await self._claim_pods(rs, in_ns)
         active = [p for p in owned if podutil.is_active(p)]
         manage_error: APIError | None = None
@@ -182,26 +150,14 @@ class ReplicaSetController(Controller):
             victims = deletion_order(active, related)[:count]
             self.expectations.expect_deletions(key, {p["metadata"]["uid"] for p in victims})
             for pod in victims:
-                name = pod["metadata"]["name"]
-                try:
-                    await self.client.delete("pods", name, rs["metadata"]["namespace"])
-                except APIError as exc:
-                    self.expectations.deletion_observed(key, pod["metadata"]["uid"])
-                    if exc.code == 404:
-                        continue
-                    await self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
-                    raise
-                await self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+                await self.delete_pod(rs, pod, self.expectations, key)
 
     def _related_pods(self, rs: dict, in_ns: list[dict]) -> list[dict]:
         """Pods of every ReplicaSet of the same workload (one Deployment): a node they double up on loses first."""
         uids = {rs["metadata"]["uid"]}
         parent = controller_of(rs)
         if parent:
-            for other in self.replicasets.list():
-                ref = controller_of(other)
-                if ref and ref.get("uid") == parent.get("uid"):
-                    uids.add(other["metadata"]["uid"])
+            uids |= {other["metadata"]["uid"] for other in self.replicasets.by_index(CONTROLLER_UID, parent.get("uid") or "")}
         return [p for p in in_ns if (controller_of(p) or {}).get("uid") in uids]
 
     async def _create_pod(self, rs: dict) -> None:
@@ -225,7 +181,7 @@ class ReplicaSetController(Controller):
             except APIError as exc:
                 if exc.code == 409 and exc.reason == "AlreadyExists":
                     continue
-                if not (exc.code == 403 and "being terminated" in exc.message):
+                if not namespace_terminating(exc):
                     await self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
                 raise
         else:

@@ -11,20 +11,20 @@ from __future__ import annotations
 import copy
 import re
 
+from kubenet.api import podutil
 from kubenet.api.errors import APIError
-from kubenet.api.meta import controller_of, controller_ref
+from kubenet.api.meta import controller_ref
 from kubenet.api.selectors import selector_matches
 from kubenet.client.base import Client
-from kubenet.controllers import podutil
+from kubenet.client.informer import NAMESPACE
+from kubenet.controllers import history
 from kubenet.controllers.base import Controller, Informers
 from kubenet.controllers.controller_ref import ControllerRefManager
-from kubenet.controllers.endpointslice import NamespaceIndex
 from kubenet.controllers.expectations import BURST_REPLICAS
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 REVISION_LABEL = "controller-revision-hash"
-HASH_LABEL = "controller.kubernetes.io/hash"
 
 
 def selects(sts: dict, labels: dict | None) -> bool:
@@ -44,31 +44,14 @@ class StatefulSetController(Controller):
         self.sets = informers.get("statefulsets.apps")
         self.pods = informers.get("pods")
         self.revisions = informers.get("controllerrevisions.apps")
-        self.pod_index = NamespaceIndex()
         self.sets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
-        self.pods.add_handlers(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.sets, "StatefulSet", selects)
         self.revisions.add_handlers(self._owned_changed, lambda old, new: self._owned_changed(new),
                                     self._owned_changed)
 
     def _owned_changed(self, obj: dict) -> None:
         self.enqueue_owner(obj, "StatefulSet")
         self.enqueue_adopters(obj, self.sets, selects)
-
-    def _pod_added(self, pod: dict) -> None:
-        self.pod_index.add(pod)
-        self.enqueue_owner(pod, "StatefulSet")
-        self.enqueue_adopters(pod, self.sets, selects)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        if controller_of(old) != controller_of(new):
-            self.enqueue_owner(old, "StatefulSet")  # released: the old owner recounts
-        self.enqueue_owner(new, "StatefulSet")
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or controller_of(old) != controller_of(new):
-            self.enqueue_adopters(new, self.sets, selects)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        self.pod_index.remove(pod)
-        self.enqueue_owner(pod, "StatefulSet")
 
     # --- revisions -----------------------------------------------------------------------------------------
     def _manager(self, sts: dict, extra=lambda obj: True) -> ControllerRefManager:
@@ -78,7 +61,7 @@ class StatefulSetController(Controller):
     async def _owned_revisions(self, sts: dict) -> list[dict]:
         """ClaimControllerRevisions: the set's revisions, orphans its selector matches adopted."""
         ns = sts["metadata"]["namespace"]
-        candidates = [r for r in self.revisions.list() if r["metadata"].get("namespace") == ns]
+        candidates = self.revisions.by_index(NAMESPACE, ns)
         out = await self._manager(sts).claim("controllerrevisions.apps", candidates)
         return sorted(out, key=lambda r: r.get("revision", 0))
 
@@ -86,39 +69,15 @@ class StatefulSetController(Controller):
         """getPodsForStatefulSet: claim Pods the selector matches whose name is `<set>-<ordinal>` (isMemberOf);
         an owned Pod that stops matching is released."""
         name = sts["metadata"]["name"]
-        candidates = [p for p in (self.pods.get(k) for k in self.pod_index.in_namespace(sts["metadata"]["namespace"]))
-                      if p is not None]
+        candidates = self.pods.by_index(NAMESPACE, sts["metadata"]["namespace"])
         claimed = await self._manager(sts, lambda pod: ordinal_of(name, pod["metadata"]["name"]) is not None) \
             .claim("pods", candidates)
         return {ordinal_of(name, p["metadata"]["name"]): p for p in claimed}
 
     async def _ensure_update_revision(self, sts: dict, revisions: list[dict]) -> tuple[str, int] | None:
         """The revision name of the current template; None after bumping collisionCount (try again)."""
-        template = sts["spec"]["template"]
-        collisions = (sts.get("status") or {}).get("collisionCount") or 0
-        hash_ = podutil.template_hash(template, collisions)
-        name = f"{sts['metadata']['name']}-{hash_}"
-        for rev in revisions:
-            if rev["metadata"]["name"] == name:
-                if podutil.revision_template(rev) == template:
-                    return name, rev.get("revision", 0)
-                status = copy.deepcopy(sts.get("status") or {})
-                status["collisionCount"] = collisions + 1  # same hash, other template: rename next time
-                await self.client.update("statefulsets.apps", {**sts, "status": status}, subresource="status")
-                return None
-        number = max((r.get("revision", 0) for r in revisions), default=0) + 1
-        labels = dict((sts["spec"].get("selector") or {}).get("matchLabels") or {})
-        labels[HASH_LABEL] = hash_
-        revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
-                    "metadata": {"name": name, "namespace": sts["metadata"]["namespace"], "labels": labels,
-                                 "ownerReferences": [controller_ref(sts)]},
-                    "data": podutil.revision_data(template), "revision": number}
-        try:
-            await self.client.create("controllerrevisions.apps", revision)
-        except APIError as exc:
-            if exc.code != 409:
-                raise
-        return name, number
+        revision = await history.ensure_revision(self.client, sts, "statefulsets.apps", revisions)
+        return None if revision is None else (revision["metadata"]["name"], revision.get("revision", 0))
 
     # --- pods ----------------------------------------------------------------------------------------------
     def _new_pod(self, sts: dict, ordinal: int, revision_name: str, template: dict) -> dict:
@@ -179,7 +138,7 @@ class StatefulSetController(Controller):
         status = sts.get("status") or {}
         current_rev = status.get("currentRevision") or update_rev
         by_name = {r["metadata"]["name"]: r for r in revisions}
-        current_template = podutil.revision_template(by_name[current_rev]) if current_rev in by_name \
+        current_template = history.revision_template(by_name[current_rev]) if current_rev in by_name \
             else sts["spec"]["template"]
 
         pods = await self._owned_pods(sts)

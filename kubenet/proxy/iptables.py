@@ -42,6 +42,7 @@ from kubenet.proxy.iptables_rules import (
     is_large_cluster,
     render_restore,
 )
+from kubenet.proxy.iptables_save import parse_save
 from kubenet.proxy.tracker import ProxyState, Snapshot
 
 log = logging.getLogger(__name__)
@@ -103,18 +104,8 @@ class SavedTables:
 
     @classmethod
     def parse(cls, text: str) -> SavedTables:
-        saved = cls()
-        table = ""
-        for line in text.splitlines():
-            if line.startswith("*"):
-                table = line[1:].strip()
-                saved.chains.setdefault(table, set())
-                saved.rules.setdefault(table, set())
-            elif line.startswith(":") and table:
-                saved.chains[table].add(line[1:].split()[0])
-            elif line.startswith("-A ") and table:
-                saved.rules[table].add(line)
-        return saved
+        tables = parse_save(text)
+        return cls({name: t.chains for name, t in tables.items()}, {name: t.rule_lines() for name, t in tables.items()})
 
     def has_chain(self, table: str, chain: str) -> bool:
         return chain in self.chains.get(table, ())

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubenet.api.meta import get_condition
 from kubenet.api.quantity import QuantityError, parse_quantity
+from kubenet.api.scheduling import pod_matches_node, tolerates, untolerated_taints
 
 # Reasons, word for word as the plugins report them.
 ERR_UNSCHEDULABLE = "node(s) were unschedulable"
@@ -40,23 +42,11 @@ class NodeState:
 
 # --- tolerations and taints -------------------------------------------------------------------------------
 
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """v1.Toleration.ToleratesTaint."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
-
-
 def node_taints(node: dict) -> list[dict]:
     """The node's taints; a node that is not Ready but not tainted yet gets the taint the node lifecycle
     controller would add, so the scheduler's answer (and message) does not depend on that race."""
     taints = list((node.get("spec") or {}).get("taints") or [])
-    ready = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+    ready = get_condition(node, "Ready")
     status = (ready or {}).get("status", "Unknown")
     implied = None if status == "True" else (TAINT_NOT_READY if status == "False" else TAINT_UNREACHABLE)
     if implied and not any(t.get("key") == implied for t in taints):
@@ -65,8 +55,7 @@ def node_taints(node: dict) -> list[dict]:
 
 
 def untolerated(pod: dict, taints: list[dict], effects: tuple[str, ...]) -> list[dict]:
-    tolerations = pod["spec"].get("tolerations") or []
-    return [t for t in taints if t.get("effect") in effects and not any(tolerates(x, t) for x in tolerations)]
+    return untolerated_taints(pod["spec"].get("tolerations") or [], taints, effects)
 
 
 def node_unschedulable(pod: dict, state: NodeState) -> Rejection | None:
@@ -87,57 +76,10 @@ def taint_toleration(pod: dict, state: NodeState) -> Rejection | None:
                      "TaintToleration")
 
 
-# --- node selector and affinity --------------------------------------------------------------------------
-
-def _requirement_matches(expr: dict, value: str | None, present: bool) -> bool:
-    op, values = expr.get("operator"), expr.get("values") or []
-    if op == "In":
-        return present and value in values
-    if op == "NotIn":
-        return not present or value not in values
-    if op == "Exists":
-        return present
-    if op == "DoesNotExist":
-        return not present
-    if op in ("Gt", "Lt"):
-        try:
-            have, want = int(value), int(values[0])
-        except (TypeError, ValueError, IndexError):
-            return False
-        return have > want if op == "Gt" else have < want
-    return False
-
-
-def term_matches(term: dict, node: dict) -> bool:
-    """A NodeSelectorTerm: all expressions and fields must match; an empty term matches nothing."""
-    exprs, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
-    if not exprs and not fields:
-        return False
-    labels = node["metadata"].get("labels") or {}
-    for expr in exprs:
-        if not _requirement_matches(expr, labels.get(expr.get("key")), expr.get("key") in labels):
-            return False
-    for expr in fields:
-        if expr.get("key") != "metadata.name" or \
-                not _requirement_matches(expr, node["metadata"]["name"], True):
-            return False
-    return True
-
-
-def matches_node_selector_and_affinity(pod: dict, node: dict) -> bool:
-    labels = node["metadata"].get("labels") or {}
-    for k, v in (pod["spec"].get("nodeSelector") or {}).items():
-        if labels.get(k) != v:
-            return False
-    required = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution"))
-    if required is None:
-        return True
-    return any(term_matches(t, node) for t in required.get("nodeSelectorTerms") or [])
-
+# --- node selector and affinity (the rules are kubenet.api.scheduling's) -------------------------------------
 
 def node_affinity(pod: dict, state: NodeState) -> Rejection | None:
-    if matches_node_selector_and_affinity(pod, state.node):
+    if pod_matches_node(pod["spec"], state.node):
         return None
     return Rejection([ERR_AFFINITY], True, "NodeAffinity")
 

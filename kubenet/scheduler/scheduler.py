@@ -15,11 +15,12 @@ import logging
 import random
 
 from kubenet.api.errors import APIError
-from kubenet.api.meta import now_rfc3339
+from kubenet.api.meta import get_condition, now_rfc3339
+from kubenet.api.podutil import is_terminal
 from kubenet.client.base import Client, object_key
 from kubenet.client.events import EventRecorder
-from kubenet.client.informer import Informer
-from kubenet.client.workqueue import WorkQueue
+from kubenet.client.informer import NODE_NAME, Informer, node_name_index
+from kubenet.client.workqueue import WorkQueue, process_keys
 from kubenet.scheduler.filters import NodeState, Rejection, run_filters
 from kubenet.scheduler.scoring import score_nodes
 
@@ -43,10 +44,6 @@ def fit_error_message(num_nodes: int, rejections: dict[str, Rejection]) -> str:
     return message
 
 
-def _is_terminal(pod: dict) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
 def _scheduling_relevant(pod: dict) -> tuple:
     """What a retry depends on; status writes (including our own condition) are not news."""
     meta = pod["metadata"]
@@ -55,7 +52,7 @@ def _scheduling_relevant(pod: dict) -> tuple:
 
 def _node_relevant(node: dict) -> tuple:
     status = node.get("status") or {}
-    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    ready = (get_condition(node, "Ready") or {}).get("status")
     return (node.get("spec"), node["metadata"].get("labels"), status.get("allocatable"), ready)
 
 
@@ -63,35 +60,20 @@ class Scheduler:
     def __init__(self, client: Client, scheduler_name: str = DEFAULT_SCHEDULER):
         self.client = client
         self.scheduler_name = scheduler_name
-        self.pods = Informer(client, "pods")
+        self.pods = Informer(client, "pods", indexers={NODE_NAME: node_name_index})
         self.nodes = Informer(client, "nodes")
         self.queue = WorkQueue()
         self.recorder = EventRecorder(client, DEFAULT_SCHEDULER)
         self.unschedulable: set[str] = set()
         self.assumed: dict[str, tuple[str, dict]] = {}  # pod key -> (node, pod as bound)
-        self.by_node: dict[str, dict[str, dict]] = {}  # node -> pod key -> bound, non-terminal pod
-        self.pods.add_handlers(self._index_pod, lambda old, new: self._index_pod(new), self._unindex_pod)
         self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
         self.nodes.add_handlers(lambda n: self._retry_unschedulable(), self._on_node_update,
                                 lambda n: self._retry_unschedulable())
 
     # --- handlers -----------------------------------------------------------------------------------------
-    def _index_pod(self, pod: dict) -> None:
-        """Keep the Pods each node holds, so filtering a node costs its Pods, not every Pod in the cluster."""
-        key, node = object_key(pod), pod["spec"].get("nodeName")
-        for pods in self.by_node.values():
-            pods.pop(key, None)
-        if node and not _is_terminal(pod):
-            self.by_node.setdefault(node, {})[key] = pod
-
-    def _unindex_pod(self, pod: dict) -> None:
-        node = pod["spec"].get("nodeName")
-        if node:
-            self.by_node.get(node, {}).pop(object_key(pod), None)
-
     def _wants(self, pod: dict) -> bool:
         return not pod["spec"].get("nodeName") and not pod["metadata"].get("deletionTimestamp") and \
-            not _is_terminal(pod) and (pod["spec"].get("schedulerName") or DEFAULT_SCHEDULER) == self.scheduler_name
+            not is_terminal(pod) and (pod["spec"].get("schedulerName") or DEFAULT_SCHEDULER) == self.scheduler_name
 
     def _on_pod_add(self, pod: dict) -> None:
         if self._wants(pod):
@@ -103,7 +85,7 @@ class Scheduler:
         key = object_key(new)
         if new["spec"].get("nodeName"):
             self.assumed.pop(key, None)
-            if old["spec"].get("nodeName") and (_is_terminal(new) and not _is_terminal(old)):
+            if old["spec"].get("nodeName") and (is_terminal(new) and not is_terminal(old)):
                 self._retry_unschedulable()  # its resources are free again
             return
         if self._wants(new) and (key not in self.unschedulable or
@@ -133,7 +115,7 @@ class Scheduler:
             await self.nodes.wait_synced()
             flusher = asyncio.create_task(self._flush_periodically())
             tasks.append(flusher)
-            await self._worker()  # one Pod at a time, like the real scheduling cycle
+            await process_keys(self.queue, "scheduler", self.schedule_one)  # one Pod at a time, as the real cycle
         finally:
             for t in tasks:
                 t.cancel()
@@ -145,27 +127,11 @@ class Scheduler:
             await asyncio.sleep(UNSCHEDULABLE_FLUSH_SECONDS)
             self._retry_unschedulable()
 
-    async def _worker(self) -> None:
-        while True:
-            key = await self.queue.get()
-            try:
-                await self.schedule_one(key)
-                self.queue.forget(key)
-            except asyncio.CancelledError:
-                raise
-            except APIError as exc:
-                log.info("scheduler: %s: %s", key, exc.message)
-                self.queue.add_rate_limited(key)
-            except Exception:
-                log.exception("scheduler: scheduling %s failed", key)
-                self.queue.add_rate_limited(key)
-            finally:
-                self.queue.done(key)
-
     def _node_states(self) -> list[NodeState]:
         states = {n["metadata"]["name"]: NodeState(n) for n in self.nodes.list()}
         for name, state in states.items():
-            state.pods.extend(self.by_node.get(name, {}).values())
+            # The node-name index: filtering a node costs its Pods, not every Pod in the cluster.
+            state.pods.extend(p for p in self.pods.by_index(NODE_NAME, name) if not is_terminal(p))
         for key, (node, pod) in self.assumed.items():
             if node in states and self.pods.get(key) is not None:
                 states[node].pods.append(pod)

@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 from kubenet.api.meta import controller_of
-from kubenet.scheduler.filters import NodeState, node_allocatable, node_taints, pod_requests, term_matches, untolerated
+from kubenet.api.scheduling import term_matches
+from kubenet.scheduler.filters import NodeState, node_allocatable, node_taints, pod_requests, untolerated
 
 MAX_SCORE = 100
 DEFAULT_MILLI_CPU = 100

@@ -20,6 +20,7 @@ import pytest
 from kubenet.proxy import hashing
 from kubenet.proxy.backend import ProxyConfig
 from kubenet.proxy.iptables import JUMP_RULES
+from kubenet.proxy.iptables_save import parse_save
 from kubenet.proxy.kube_proxy import Proxier
 from kubenet.proxy.serviceport import ServicePortName
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
@@ -215,7 +216,7 @@ def test_partial_sync_touches_only_the_changed_service(topo: Topology, proxier: 
     proxier.sync()
     result = proxier.last_result
     assert result is not None and not result.full
-    declared = {line[1:].split()[0] for line in result.text.splitlines() if line.startswith(":")}
+    declared = set().union(*(t.chains for t in parse_save(result.text).values()))
     web_chains = {hashing.service_chain(WEB), hashing.external_chain(WEB),
                   hashing.endpoint_chain(WEB, "10.244.1.2:8080"), hashing.endpoint_chain(WEB, "10.244.1.3:8080")}
     assert {c for c in declared if hashing.is_service_chain(c)} == web_chains

@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
+from kubenet.api.cron import CronError, parse_schedule
 from kubenet.api.meta import parse_time
 from kubenet.controllers.cronjob import CronJobController, job_name_for
-from kubenet.controllers.cronschedule import ScheduleError, parse_schedule
 from tests.unit.controller_harness import Cluster, run
 
 UTC = dt.UTC
@@ -45,9 +45,9 @@ def test_time_zone_and_last_activation():
 @pytest.mark.parametrize("bad", ["* * * *", "60 * * * *", "* * * 13 *", "@fortnightly", "5-1 * * * *",
                                  "* * * * FOO", "*/0 * * * *"])
 def test_bad_schedules(bad):
-    with pytest.raises(ScheduleError):
+    with pytest.raises(CronError):
         parse_schedule(bad)
-    with pytest.raises(ScheduleError):
+    with pytest.raises(CronError):
         parse_schedule("* * * * *", "Mars/Olympus")
 
 

@@ -13,29 +13,13 @@ from pathlib import Path
 from kubenet.proxy import hashing
 from kubenet.proxy.backend import ProxyConfig
 from kubenet.proxy.iptables_rules import IPTablesConfig, probability, render_restore
+from kubenet.proxy.iptables_save import parse_save
 from kubenet.proxy.kube_proxy import Proxier
 from kubenet.proxy.serviceport import ServicePortName
 from kubenet.proxy.tracker import ProxyState
 from tests.unit.test_proxy_objects import endpoint, endpoint_slice, port, service
 
 NODE = "test-node"
-
-
-def tables(text: str) -> dict[str, dict]:
-    """Restore text as {table: {"chains": set, "rules": {chain: [rule, ...]}, "deleted": set}}: rule order
-    matters within a chain only, as in kube-proxy's assertIPTablesRulesEqual."""
-    out: dict[str, dict] = {}
-    current: dict = {}
-    for line in text.strip().splitlines():
-        if line.startswith("*"):
-            current = out.setdefault(line[1:], {"chains": set(), "rules": {}, "deleted": set()})
-        elif line.startswith(":"):
-            current["chains"].add(line[1:].split()[0])
-        elif line.startswith("-A "):
-            current["rules"].setdefault(line.split()[1], []).append(line)
-        elif line.startswith("-X "):
-            current["deleted"].add(line.split()[1])
-    return out
 
 
 def overall_state() -> ProxyState:
@@ -166,7 +150,7 @@ def render(state: ProxyState, config: IPTablesConfig = CONFIG, **kw) -> str:
 
 
 def test_rules_match_kube_proxys_overall_test():
-    assert tables(render(overall_state())) == tables(KUBE_PROXY_OVERALL)
+    assert parse_save(render(overall_state())) == parse_save(KUBE_PROXY_OVERALL)
 
 
 def test_restore_input_is_filter_then_nat_with_nodeports_rule_last():
@@ -193,7 +177,7 @@ def test_probabilities_are_ten_decimals_of_one_over_remaining():
     state.on_service("ADDED", service("ns1", "svc1", "172.30.0.41", [port("p80", 80)]))
     eps = [endpoint(f"10.180.0.{i}") for i in (1, 2, 3, 10)]
     state.on_endpoint_slice("ADDED", endpoint_slice("ns1", "svc1", eps, [port("p80", 80)]))
-    svc_rules = tables(render(state))["nat"]["rules"]["KUBE-SVC-XPGD46QRK7WJZT7O"][1:]
+    svc_rules = parse_save(render(state))["nat"].rules["KUBE-SVC-XPGD46QRK7WJZT7O"][1:]
     # Sorted as "ip:port" strings, as kube-proxy sorts them ("0" sorts before ":").
     assert ["10.180.0.10:80", "10.180.0.1:80", "10.180.0.2:80", "10.180.0.3:80"] == [
         r.split("-> ")[1].split('"')[0] for r in svc_rules]
@@ -213,9 +197,9 @@ def test_internal_traffic_policy_local_uses_svl_or_drops():
     assert "KUBE-SVC-XPGD46QRK7WJZT7O" not in text
     state.on_endpoint_slice("MODIFIED", endpoint_slice("ns1", "svc1", [endpoint("10.180.0.1", node=NODE)],
                                                        [port("p80", 80)]))
-    nat = tables(render(state))["nat"]
-    assert nat["rules"]["KUBE-SERVICES"][0].endswith("-j KUBE-SVL-XPGD46QRK7WJZT7O")
-    assert nat["rules"]["KUBE-SVL-XPGD46QRK7WJZT7O"][1].endswith("-j KUBE-SEP-SXIVWICOYRO3J4NJ")
+    nat = parse_save(render(state))["nat"]
+    assert nat.rules["KUBE-SERVICES"][0].endswith("-j KUBE-SVL-XPGD46QRK7WJZT7O")
+    assert nat.rules["KUBE-SVL-XPGD46QRK7WJZT7O"][1].endswith("-j KUBE-SEP-SXIVWICOYRO3J4NJ")
 
 
 def test_external_traffic_policy_local_with_local_endpoint_jumps_to_svl():
@@ -224,13 +208,13 @@ def test_external_traffic_policy_local_with_local_endpoint_jumps_to_svl():
                                       type="NodePort", externalTrafficPolicy="Local"))
     state.on_endpoint_slice("ADDED", endpoint_slice(
         "ns2", "svc2", [endpoint("10.180.0.2", node=NODE), endpoint("10.180.0.3", node="other")], [port("p80", 80)]))
-    out = tables(render(state))
+    out = parse_save(render(state))
     name = ServicePortName("ns2", "svc2", "p80")
-    ext = out["nat"]["rules"][hashing.external_chain(name)]
+    ext = out["nat"].rules[hashing.external_chain(name)]
     assert ext[-1] == f"-A {hashing.external_chain(name)} -j {hashing.local_service_chain(name)}"
-    svl = out["nat"]["rules"][hashing.local_service_chain(name)]
+    svl = out["nat"].rules[hashing.local_service_chain(name)]
     assert len(svl) == 1 and "10.180.0.2:80" in svl[0]  # only the local endpoint, no masquerade rule
-    assert "KUBE-EXTERNAL-SERVICES" not in out["filter"]["rules"]
+    assert "KUBE-EXTERNAL-SERVICES" not in out["filter"].rules
 
 
 def test_no_endpoints_rejects_every_address_of_the_service():
@@ -238,12 +222,12 @@ def test_no_endpoints_rejects_every_address_of_the_service():
     state.on_service("ADDED", service("ns1", "svc1", "172.30.0.41", [port("p80", 80, node_port=3001)],
                                       type="LoadBalancer", externalIPs=["192.168.99.11"],
                                       status={"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}))
-    out = tables(render(state))
-    assert [r.split()[-1] for r in out["filter"]["rules"]["KUBE-EXTERNAL-SERVICES"]] == ["REJECT"] * 3
-    assert out["filter"]["rules"]["KUBE-SERVICES"] == [
+    out = parse_save(render(state))
+    assert [r.split()[-1] for r in out["filter"].rules["KUBE-EXTERNAL-SERVICES"]] == ["REJECT"] * 3
+    assert out["filter"].rules["KUBE-SERVICES"] == [
         ('-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.41 '
         "--dport 80 -j REJECT")]
-    assert out["nat"]["chains"] == {"KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"}
+    assert out["nat"].chains == {"KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"}
 
 
 def test_partial_render_writes_only_changed_services_chains_and_deletes_stale_ones():
@@ -252,13 +236,13 @@ def test_partial_render_writes_only_changed_services_chains_and_deletes_stale_on
     state.on_endpoint_slice("MODIFIED", endpoint_slice("ns1", "svc1", [endpoint("10.180.0.9")], [port("p80", 80)]))
     services, endpoints, changed = state.snapshot()
     partial = render_restore(services, endpoints, CONFIG, changed=changed, existing_nat_chains=full.active_nat_chains)
-    nat = tables(partial.text)["nat"]
-    per_service = {c for c in nat["chains"] if hashing.is_service_chain(c)}
+    nat = parse_save(partial.text)["nat"]
+    per_service = {c for c in nat.chains if hashing.is_service_chain(c)}
     new_sep = hashing.endpoint_chain(ServicePortName("ns1", "svc1", "p80"), "10.180.0.9:80")
     assert per_service == {"KUBE-SVC-XPGD46QRK7WJZT7O", new_sep, "KUBE-SEP-SXIVWICOYRO3J4NJ"}
-    assert nat["deleted"] == {"KUBE-SEP-SXIVWICOYRO3J4NJ"}
+    assert nat.deleted == {"KUBE-SEP-SXIVWICOYRO3J4NJ"}
     # Top-level chains are complete even in a partial sync.
-    assert len(nat["rules"]["KUBE-SERVICES"]) == len(tables(full.text)["nat"]["rules"]["KUBE-SERVICES"])
+    assert len(nat.rules["KUBE-SERVICES"]) == len(parse_save(full.text)["nat"].rules["KUBE-SERVICES"])
 
 
 def test_large_clusters_drop_per_endpoint_comments():
@@ -266,7 +250,7 @@ def test_large_clusters_drop_per_endpoint_comments():
     state.on_service("ADDED", service("ns1", "svc1", "172.30.0.41", [port("p80", 80)]))
     eps = [endpoint(f"10.180.{i // 250}.{i % 250 + 1}") for i in range(1001)]
     state.on_endpoint_slice("ADDED", endpoint_slice("ns1", "svc1", eps, [port("p80", 80)]))
-    nat = tables(render(state))["nat"]["rules"]
+    nat = parse_save(render(state))["nat"].rules
     sep_rules = [r for chain, rules in nat.items() if chain.startswith("KUBE-SEP-") for r in rules]
     assert len(sep_rules) == 2002 and not any("comment" in r for r in sep_rules)
     assert "comment" not in nat["KUBE-SVC-XPGD46QRK7WJZT7O"][1]

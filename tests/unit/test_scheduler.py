@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from kubenet.scheduler.filters import NodeState, matches_node_selector_and_affinity, pod_requests, tolerates
+from kubenet.api.scheduling import pod_matches_node, tolerates
+from kubenet.scheduler.filters import NodeState, pod_requests
 from tests.unit.controller_harness import Cluster
 
 
@@ -134,7 +135,7 @@ def test_node_affinity_operators_and_tolerations():
     def fits(**affinity_term) -> bool:
         p = pod("p", affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [affinity_term]}}})
-        return matches_node_selector_and_affinity(p, n)
+        return pod_matches_node(p["spec"], n)
     assert fits(matchExpressions=[{"key": "zone", "operator": "In", "values": ["a", "b"]}])
     assert not fits(matchExpressions=[{"key": "zone", "operator": "NotIn", "values": ["a"]}])
     assert fits(matchExpressions=[{"key": "gen", "operator": "Gt", "values": ["4"]},

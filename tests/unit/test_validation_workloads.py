@@ -3,10 +3,10 @@ import copy
 
 import pytest
 
+from kubenet.api.cron import CronError, parse_cron_schedule
 from kubenet.api.defaults import apply_defaults
 from kubenet.api.kinds import by_kind
 from kubenet.api.validation import validate
-from kubenet.api.validation_batch import CronError, parse_cron_schedule
 
 DEP, RS = by_kind("apps/v1", "Deployment"), by_kind("apps/v1", "ReplicaSet")
 STS, DS = by_kind("apps/v1", "StatefulSet"), by_kind("apps/v1", "DaemonSet")
@@ -167,3 +167,16 @@ def test_cron_parser_messages(schedule, message):
 def test_cron_parser_accepts_names_and_descriptors():
     for schedule in ("0 9 * jan-mar mon-fri", "@hourly", "@every 1h30m", "0,30 * * * *", "5/15 * * * *"):
         parse_cron_schedule(schedule)
+
+
+def test_selector_with_an_unknown_operator_is_reported_once():
+    """The template check uses the one selector matcher; a selector it cannot read is the selector's error only
+    (upstream checks the template `if err == nil`), not an exception or a second, template error."""
+    selector = {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "Near"}]}
+    for kind in (DS, JOB):
+        obj = workload(selector=selector)
+        if kind is JOB:
+            obj["spec"]["manualSelector"] = True
+            obj["spec"]["template"]["spec"]["restartPolicy"] = "Never"
+        assert errors(kind, obj) == [('spec.selector.matchExpressions[0].operator: Invalid value: "Near": '
+                                     'not a valid selector operator')]
