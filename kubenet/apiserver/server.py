@@ -20,6 +20,7 @@ from kubenet.apiserver.request import (
     Target,
     body_object,
     delete_options,
+    negotiate_output,
     parse_target,
     resource_attributes,
     wants_table,
@@ -246,6 +247,8 @@ class APIServer:
                 raise errors.resource_not_found()
             return json_response(doc)
         self._authorize(request, resource_attributes(request, target))
+        if target.subresource not in ("exec", "attach", "portforward"):  # upgrades: no body to negotiate
+            negotiate_output(request)
         if target.subresource in ("log", "exec", "attach", "portforward"):
             from kubenet.apiserver import streams
             return await streams.handle(self, request, target)
