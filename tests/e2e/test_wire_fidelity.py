@@ -50,3 +50,49 @@ def test_kubectl_still_lists_watches_and_reads_raw(control_plane):
     assert "NAME" in kubectl("get", "namespaces")
     assert json.loads(kubectl("get", "--raw", PODS))["kind"] == "PodList"
     assert "default" in kubectl("get", "namespaces", "--watch", "--request-timeout=2s", check=False)
+
+
+def _invalid(detail: str) -> str:
+    return f'ListOptions.meta.k8s.io "" is invalid: {detail}'
+
+
+@pytest.mark.parametrize("query,message", [
+    ("watch=true&resourceVersionMatch=NotOlderThan",
+     _invalid("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents "
+              "is provided")),
+    ("watch=true&resourceVersionMatch=NotOlderThan&continue=abc",
+     _invalid("[resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless "
+              "sendInitialEvents is provided, resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
+              "when continue is provided]")),
+    ("watch=true&sendInitialEvents=true",
+     _invalid("[resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to "
+              "NotOlderThan, sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the "
+              "WatchList feature gate is enabled]")),
+    ("resourceVersionMatch=Exact", _invalid("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
+                                            "unless resourceVersion is provided")),
+    ("sendInitialEvents=true", _invalid("sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list")),
+])
+def test_list_and_watch_options_are_checked_as_validate_list_options_does(control_plane, query, message):
+    status, _, body = get(control_plane, f"{PODS}?{query}&timeoutSeconds=2")
+    reply = json.loads(body)
+    assert (status, reply["reason"], reply["message"]) == (422, "Invalid", message), body
+    assert reply["details"]["kind"] == "ListOptions" and reply["details"]["group"] == "meta.k8s.io"
+
+
+def test_watch_options_upstream_allows(control_plane):
+    # continue alone and limit are ignored by a watch; a negative timeout is a timer already fired: an empty 200.
+    for query in ("watch=true&continue=abc&timeoutSeconds=1", "watch=true&limit=5&timeoutSeconds=1",
+                  "watch=true&timeoutSeconds=-5"):
+        status, _, body = get(control_plane, f"{PODS}?{query}")
+        assert status == 200 and body == b"", (query, body)
+
+
+def test_a_zero_timeout_watch_gets_the_default_not_an_instant_end(control_plane):
+    async def first_event() -> bytes:
+        client = HTTPClient(str(control_plane.kubeconfig))
+        try:
+            async with client.session.get(client.server + "/api/v1/namespaces?watch=true&timeoutSeconds=0") as resp:
+                return await asyncio.wait_for(resp.content.readline(), 5)
+        finally:
+            await client.close()
+    assert json.loads(asyncio.run(first_event()))["type"] == "ADDED"
