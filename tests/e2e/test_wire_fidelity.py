@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import ssl
 
 import pytest
 
@@ -96,3 +98,28 @@ def test_a_zero_timeout_watch_gets_the_default_not_an_instant_end(control_plane)
         finally:
             await client.close()
     assert json.loads(asyncio.run(first_event()))["type"] == "ADDED"
+
+
+def test_no_reply_carries_a_server_header(control_plane):
+    # Go's net/http sends none; aiohttp's "Python/3.11 aiohttp/..." told every client what runs the API server.
+    for path, headers in ((PODS, {}), ("/api/v1/namespaces/nowhere/pods/x", {}), ("/version", {}),
+                          (PODS, {"Accept": "application/frob"}), ("/api/v1/namespaces?watch=true&timeoutSeconds=1", {}),
+                          ("/healthz", {})):
+        status, reply_headers, _ = get(control_plane, path, **headers)
+        assert "Server" not in reply_headers, (path, status, reply_headers)
+
+
+def test_an_unparseable_request_gets_no_server_header_either(control_plane):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", control_plane.plane.config.api_port), timeout=5) as raw_sock, \
+            ctx.wrap_socket(raw_sock) as tls:
+        tls.sendall(b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            chunk = tls.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    head = reply.split(b"\r\n\r\n")[0].decode()
+    assert " 400 " in head.split("\r\n")[0] and "\r\nserver:" not in head.lower(), head
