@@ -109,16 +109,21 @@ class ClusterConfig:
     def save(self) -> None:
         private_dir(self.data)
         (self.data / "config.json").write_text(json.dumps(asdict(self), indent=1))
-        if self.data.resolve() != (DATA_ROOT / self.name).resolve():
-            private_dir(DATA_DIR_POINTERS)
-            fd = os.open(DATA_DIR_POINTERS / self.name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(str(self.data.resolve()))
 
     @classmethod
     def load(cls, name: str, data_dir: str = "") -> ClusterConfig:
         path = Path(data_dir or recorded_data_dir(name)) / "config.json"
         return cls(**json.loads(path.read_text()))
+
+
+def record_data_dir(config: ClusterConfig) -> None:
+    """`up`: remember a data dir other than the default one under the cluster's name (0600, root's alone)."""
+    if config.data.resolve() == (DATA_ROOT / config.name).resolve():
+        return
+    private_dir(DATA_DIR_POINTERS)
+    fd = os.open(DATA_DIR_POINTERS / config.name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(str(config.data.resolve()))
 
 
 def recorded_data_dir(name: str) -> Path:
