@@ -94,5 +94,10 @@ def too_large() -> APIError:
     return APIError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
 
 
+def not_acceptable(accepted: list[str]) -> APIError:
+    """negotiation.NewNotAcceptableError: no media type in Accept is one the endpoint can write."""
+    return APIError(406, "NotAcceptable", f"only the following media types are accepted: {', '.join(accepted)}")
+
+
 def internal(message: str) -> APIError:
     return APIError(500, "InternalError", f"Internal error occurred: {message}", {"causes": [{"message": message}]})

@@ -12,8 +12,10 @@ import json
 import logging
 from http import HTTPStatus
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_writer import StreamWriter
 from aiohttp.web_protocol import RequestHandler
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,26 @@ def handler_args() -> dict:
     return {"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_HEADER_FIELD, "max_headers": MAX_HEADERS}
 
 
+class _NoServerHeaderWriter(StreamWriter):
+    """Writes a response without the `Server: Python/3.11 aiohttp/...` header aiohttp adds: the real API server
+    (Go's net/http) sends none. A Server header a proxied backend gave (services/.../proxy) is relayed as is."""
+
+    async def write_headers(self, status_line: str, headers) -> None:
+        if headers.get(hdrs.SERVER) == SERVER_SOFTWARE:
+            del headers[hdrs.SERVER]
+        await super().write_headers(status_line, headers)
+
+
 class _StatusRequestHandler(RequestHandler):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        make_request = self._request_factory
+
+        def request_factory(message, payload, protocol, writer, *rest):
+            writer.__class__ = _NoServerHeaderWriter  # every reply (handlers, errors, streams) is written by it
+            return make_request(message, payload, protocol, writer, *rest)
+        self._request_factory = request_factory
+
     def handle_error(self, request, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
         if request.writer.output_size > 0:
@@ -55,7 +76,7 @@ class _StatusServer(web.Server):
 
 
 class StatusAppRunner(web.AppRunner):
-    """An AppRunner whose connections answer HTTP-level errors with Status objects."""
+    """An AppRunner whose connections answer HTTP-level errors with Status objects and send no Server header."""
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

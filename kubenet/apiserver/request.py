@@ -102,6 +102,37 @@ def wants_table(request: web.Request) -> bool:
     return True
 
 
+# What a resource endpoint can write (the serializers NegotiateOutputMediaType chooses from, CBOR being off in 1.32),
+# in the order the 406 message lists them; and the `as=` transforms a client may ask for (meta.k8s.io).
+OUTPUT_MEDIA_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
+_TRANSFORMS = ("Table", "PartialObjectMetadata", "PartialObjectMetadataList")
+
+
+def negotiate_output(request: web.Request) -> None:
+    """Refuse an Accept header naming nothing the API writes, as NegotiateOutputMediaType does (406 NotAcceptable).
+
+    No Accept, `*/*` or `application/*` accept anything; a media type with an `as=` transform is acceptable only for
+    a transform meta.k8s.io serves (an unknown one is skipped, as acceptMediaTypeOptions skips it).
+    """
+    accept = request.headers.get("Accept", "").strip()
+    if not accept:
+        return
+    for clause in accept.split(","):
+        media, *params = [part.strip() for part in clause.split(";")]
+        media = media.lower()
+        if not media:
+            continue
+        if media in ("*/*", "application/*"):
+            return
+        if media not in OUTPUT_MEDIA_TYPES:
+            continue
+        options = dict(p.partition("=")[::2] for p in params)
+        if "as" not in options or (options["as"] in _TRANSFORMS and options.get("g") == "meta.k8s.io"
+                                   and options.get("v") in ("v1", "v1beta1")):
+            return
+    raise errors.not_acceptable(list(OUTPUT_MEDIA_TYPES))
+
+
 def resource_attributes(request: web.Request, t: Target) -> Attributes:
     """What a resource request asks to do, as the real RequestInfo names it (apiserver pkg/endpoints/request)."""
     method, q = request.method, request.query

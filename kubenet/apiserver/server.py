@@ -13,6 +13,7 @@ from kubenet.api.kinds import REVIEWS, Kind
 from kubenet.api.validation_field import go_quote
 from kubenet.apiserver import discovery, http_layer, proxy, reviews, sa_tokens, subresources
 from kubenet.apiserver.http_layer import StatusAppRunner
+from kubenet.apiserver.list_options import check_list_options
 from kubenet.apiserver.pki import PKI, read_tokens
 from kubenet.apiserver.rbac import Attributes, RBACAuthorizer, forbidden
 from kubenet.apiserver.registry import Registry
@@ -20,6 +21,7 @@ from kubenet.apiserver.request import (
     Target,
     body_object,
     delete_options,
+    negotiate_output,
     parse_target,
     resource_attributes,
     wants_table,
@@ -246,6 +248,8 @@ class APIServer:
                 raise errors.resource_not_found()
             return json_response(doc)
         self._authorize(request, resource_attributes(request, target))
+        if target.subresource not in ("exec", "attach", "portforward"):  # upgrades: no body to negotiate
+            negotiate_output(request)
         if target.subresource in ("log", "exec", "attach", "portforward"):
             from kubenet.apiserver import streams
             return await streams.handle(self, request, target)
@@ -271,7 +275,10 @@ class APIServer:
 
     async def _get(self, request: web.Request, t: Target) -> web.StreamResponse:
         q = request.query
-        if t.watch or q.get("watch") in ("true", "1"):
+        watching = t.watch or q.get("watch") in ("true", "1")
+        if watching or not t.name:
+            check_list_options(q, watching)
+        if watching:
             if t.name:  # watch of one object: a list watch with a name field selector
                 fs = f"metadata.name={t.name}" + (f",{q['fieldSelector']}" if q.get("fieldSelector") else "")
             else:

@@ -19,8 +19,10 @@ async def serve_watch(server, request: web.Request, kind: Kind, namespace: str |
                       field_selector: str | None) -> web.StreamResponse:
     q = request.query
     rv = watch_resource_version(kind, q.get("resourceVersion"))
-    timeout = query_int(request, "timeoutSeconds")  # ListOptions.TimeoutSeconds is an *int64
-    if timeout is None:
+    # ListOptions.TimeoutSeconds is an *int64. As ListResource does, 0 (or none) means the server's randomized
+    # default; a negative one is a timer that has already fired: 200 and an empty stream.
+    timeout = query_int(request, "timeoutSeconds")
+    if not timeout:
         timeout = 1800 * (1 + random.random())
     bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
     table = wants_table(request)

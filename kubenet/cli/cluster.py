@@ -11,7 +11,7 @@ from pathlib import Path
 from kubenet.cli.registry import Verb
 from kubenet.cluster import lifecycle
 from kubenet.cluster import status as cluster_status
-from kubenet.cluster.config import ClusterConfig
+from kubenet.cluster.config import ClusterConfig, recorded_data_dir
 from kubenet.proxy import backend as proxy_backend
 
 
@@ -24,7 +24,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     config = ClusterConfig(name=args.name, nodes=1 if args.nodes is None else args.nodes, sandbox=bool(args.sandbox),
-                           proxy_mode=args.proxy_mode or "iptables", data_dir=args.data_dir or "",
+                           proxy_mode=args.proxy_mode or "iptables",
+                           data_dir=args.data_dir or str(recorded_data_dir(args.name)),  # a resume finds its dir
                            kubeconfig=args.kubeconfig or "")
     try:
         result = lifecycle.up(config, progress=_progress(), timeout=args.wait, fresh=args.fresh, requested=requested)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,9 @@ DATA_ROOT = Path("/var/lib/kubenet")
 # What the CLI and the supervisor run under: every file a cluster writes is root's alone (the store holds Secrets,
 # pki/ the CA key, pods/ the ServiceAccount tokens), as kubeadm keeps /etc/kubernetes/pki and etcd's data dir.
 PRIVATE_UMASK = 0o077
+# Where a cluster made with `up --data-dir DIR` records DIR (one 0600 file per cluster name, removed by `down`), so
+# `status`, `down`, `exec` and `kubeconfig` find the cluster by --name alone.
+DATA_DIR_POINTERS = DATA_ROOT / ".data-dirs"
 
 
 def private_dir(path: Path) -> Path:
@@ -108,8 +112,38 @@ class ClusterConfig:
 
     @classmethod
     def load(cls, name: str, data_dir: str = "") -> ClusterConfig:
-        path = Path(data_dir or DATA_ROOT / name) / "config.json"
+        path = Path(data_dir or recorded_data_dir(name)) / "config.json"
         return cls(**json.loads(path.read_text()))
+
+
+def record_data_dir(config: ClusterConfig) -> None:
+    """`up`: remember a data dir other than the default one under the cluster's name (0600, root's alone)."""
+    if config.data.resolve() == (DATA_ROOT / config.name).resolve():
+        return
+    private_dir(DATA_DIR_POINTERS)
+    fd = os.open(DATA_DIR_POINTERS / config.name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(str(config.data.resolve()))
+
+
+def recorded_data_dir(name: str) -> Path:
+    """The data dir of cluster `name`: the default one, or the --data-dir its `up` recorded."""
+    default = DATA_ROOT / name
+    if (default / "config.json").exists():
+        return default
+    try:
+        return Path((DATA_DIR_POINTERS / name).read_text().strip() or default)
+    except OSError:
+        return default
+
+
+def forget_data_dir(name: str) -> None:
+    """`down`: drop the record of a custom data dir (and the records' dir once empty)."""
+    try:
+        (DATA_DIR_POINTERS / name).unlink()
+        DATA_DIR_POINTERS.rmdir()
+    except OSError:
+        pass
 
 
 def node_names(cluster: str, count: int) -> list[str]:

@@ -19,7 +19,7 @@ from kubenet.addons import ADDONS
 from kubenet.apiserver.pki import merge_kubeconfig, remove_from_kubeconfig
 from kubenet.cluster import control_plane_pods
 from kubenet.cluster.cgroups import ClusterCgroup
-from kubenet.cluster.config import DATA_ROOT, ClusterConfig
+from kubenet.cluster.config import DATA_ROOT, ClusterConfig, forget_data_dir, record_data_dir
 from kubenet.cluster.inventory import POD_NETNS_SUFFIX, Inventory
 from kubenet.cluster.monitor import EXIT_FILE
 from kubenet.cluster.topology import HostBridge
@@ -125,6 +125,7 @@ def up(config: ClusterConfig, progress: Callable[[str, bool], None] | None = Non
     elif config.data.exists():
         down(config.name, config.data_dir)  # --fresh, or leftovers of a cluster that never got a store
     config.save()
+    record_data_dir(config)
     _wait_ready(config, _start_monitor(config), progress, timeout, keep_store=resumed)
     if not config.sandbox:
         kubeconfig = _load_yaml(config.admin_kubeconfig)
@@ -328,11 +329,12 @@ def down(name: str, data_dir: str = "") -> list[str]:
                                config.context)
     if (config.data / "config.json").exists():  # only a kubenet data dir is deleted whole
         shutil.rmtree(config.data, ignore_errors=True)
-    if config.data.parent == DATA_ROOT:
-        try:
-            DATA_ROOT.rmdir()  # /var/lib/kubenet, once no cluster is left in it
-        except OSError:
-            pass
+    if not (config.data / "config.json").exists():
+        forget_data_dir(name)
+    try:
+        DATA_ROOT.rmdir()  # /var/lib/kubenet, once no cluster (nor a record of one) is left in it
+    except OSError:
+        pass
     cgroup = ClusterCgroup(config.name).path
     left = Inventory(config).netns()
     leftovers = [f"netns {ns.name}" for ns in left if ns.role != "sandbox"] + [f"process {p}" for p in stuck if p]

@@ -59,6 +59,7 @@ class PodWorker:
         self._last_status: dict | None = None
         self.terminated = False
         self.stopping = False  # set once the kubelet or a deletion stops this Pod: start nothing new
+        self.final = False  # a deleted Pod whose containers have all stopped: its status is terminal
         self._grace_cut = asyncio.Event()  # a deletion with a shorter grace period arrived
         self._sandbox_retry_at = 0.0
         self._sandbox_backoff = 1.0
@@ -271,6 +272,13 @@ class PodWorker:
             grace = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
         await self.stop_all(float(grace))
         meta = self.pod["metadata"]
+        # As syncTerminatingPod does, report the stopped containers and a terminal phase before the Pod goes, so a
+        # watcher sees the final MODIFIED (terminated containers, Succeeded/Failed) and then DELETED.
+        self.final = True
+        try:
+            await self.write_status()
+        except APIError as exc:
+            log.warning("final status of %s not written: %s", self.key, exc)
         try:
             await self.kubelet.client.delete("pods", meta["name"], meta["namespace"], grace_period_seconds=0,
                                              preconditions={"uid": self.uid})

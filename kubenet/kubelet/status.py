@@ -38,6 +38,11 @@ def _container_status(worker, state, init: bool = False) -> dict:
 
 def _phase(worker, statuses: list[dict]) -> str:
     policy = worker.pod["spec"].get("restartPolicy", "Always")
+    if worker.final:
+        # getPhase for a terminal (deleted, stopped) Pod, whatever its restartPolicy: Succeeded when every container
+        # exited 0, otherwise Failed (one that never ran counts as a failure).
+        ended = [s["state"].get("terminated") for s in statuses]
+        return "Succeeded" if ended and all(t and t["exitCode"] == 0 for t in ended) else "Failed"
     if worker.init_failed():
         return "Failed"
     if worker.sandbox is None or not worker.init_done:

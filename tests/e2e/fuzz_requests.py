@@ -72,7 +72,7 @@ ODD_PATHS = ["/openapi/v3/garbage", "/openapi/v3/apis/apps/v1?hash=x", "/openapi
              "/api/v1/namespaces/fuzz/pods/target/portforward", "/api/v1/namespaces/fuzz/pods/target/attach",
              "/api/v1/namespaces/fuzz/configmaps/target/status",
              "/api/v1/namespaces//configmaps", "/api/v1/namespaces/fuzz/configmaps/a/b/c/d", "/apis/apps/v1/watch/x",
-             "/api/v1/watch/namespaces/fuzz/configmaps?timeoutSeconds=0", "/api/v1/nodes/x/status", "/api/v1/%ff"]
+             "/api/v1/watch/namespaces/fuzz/configmaps?timeoutSeconds=-1", "/api/v1/nodes/x/status", "/api/v1/%ff"]
 ACCEPTS = ["application/json", "application/json;as=Table;v=v1;g=meta.k8s.io", "application/vnd.kubernetes.protobuf",
            "*/*", "garbage", "application/json;as=Table;v=v9;g=meta.k8s.io", "text/html", "application/yaml"]
 
@@ -254,7 +254,7 @@ class Generator:
                 q.append((key, self.rng.choice(values)))
         if method == "GET" and self.rng.random() < 0.2:
             q.append(("watch", self.rng.choice(["true", "1", "false", "garbage"])))
-            q.append(("timeoutSeconds", self.rng.choice(["0", "abc", "-5", "1.5"])))  # never a long watch
+            q.append(("timeoutSeconds", self.rng.choice(["-1", "abc", "-5", "1.5"])))  # never a long watch (0 is the default, 30+ min)
         if method == "DELETE" and self.rng.random() < 0.5 and not q:
             q.append(("dryRun", "All"))
         body = self.encode(self.mutate({"propagationPolicy": "Background", "gracePeriodSeconds": 0}, True)) \
