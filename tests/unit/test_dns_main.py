@@ -39,7 +39,7 @@ def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, int]]:
     process = subprocess.Popen([sys.executable, "-m", "coredns_py", *args], cwd=REPO,
                                stderr=subprocess.PIPE, text=True)
     ports: dict[str, int] = {}
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a bound, not a wait: start-up takes well under a second on an idle machine
     while time.monotonic() < deadline and not {"dns", "health"} <= ports.keys():
         line = process.stderr.readline()
         if not line:
@@ -54,9 +54,16 @@ def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, int]]:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free for UDP and for TCP: the server listens on both."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def dig(port: int, *args: str) -> str:
